@@ -1,0 +1,1 @@
+//! Juju semantics as pure code (being written).

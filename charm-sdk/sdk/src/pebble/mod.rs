@@ -1,0 +1,1 @@
+//! Pebble client (being written).

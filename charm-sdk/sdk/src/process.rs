@@ -1,0 +1,5 @@
+//! ProcessBackend (being written).
+
+/// Runs the real hook tools (being written).
+#[derive(Debug, Default)]
+pub struct ProcessBackend;

@@ -1,0 +1,1 @@
+//! In-process state-transition tests (being written).
