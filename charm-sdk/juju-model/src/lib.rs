@@ -35,6 +35,7 @@ pub mod env;
 pub mod event;
 pub mod meta;
 pub mod names;
+pub mod pebble;
 pub mod status;
 pub mod tools;
 

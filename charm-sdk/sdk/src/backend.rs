@@ -196,7 +196,7 @@ pub trait Backend {
     /// `state-delete <key>`.
     fn state_delete(&mut self, key: &str) -> ToolResult<()>;
 
-    /// `secret-add [meta] key#file=… --format=json` → the new URI.
+    /// `secret-add [meta] --owner O key#file=…` → the new URI (printed as text; secret-add has no `--format`).
     fn secret_add(&mut self, content: &BTreeMap<String, String>, meta: &SecretMeta) -> ToolResult<SecretUri>;
     /// `secret-get <ref> [--peek|--refresh] --format=json` → the content.
     fn secret_get(&mut self, secret: &SecretRef, read: SecretRead) -> ToolResult<BTreeMap<String, String>>;

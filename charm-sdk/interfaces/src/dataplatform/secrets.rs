@@ -1,0 +1,94 @@
+//! Juju secrets the way `data_interfaces` shares them: one application-owned secret per
+//! group and relation, found again by its label, granted to the relation; read by the
+//! other side with its own label so later `secret-changed` events map to the relation.
+//!
+//! This is the only place the family touches secret hook tools, so the rules "never put
+//! content in an error" and "a missing grant is bad remote data, not a crash" hold once.
+
+use charm_sdk::backend::ToolErrorKind;
+use charm_sdk::{Charm, Context, Leader, Relation, SecretMeta, SecretRead, SecretRef};
+use juju_model::SecretUri;
+
+use super::plan::{apply, SecretContent};
+use crate::error::{Error, RelationLabel};
+
+/// The kind of a hook-tool failure under any context layers.
+pub(crate) fn tool_kind(error: &charm_sdk::Error) -> Option<ToolErrorKind> {
+    match error.root() {
+        charm_sdk::Error::HookTool(e) => Some(e.kind),
+        _ => None,
+    }
+}
+
+/// Reads a secret another application shared through `key` (`secret-user`), as a consumer:
+/// latest revision (`--refresh`, as `CachedSecret.get_content` does), setting our own
+/// `label` on it when given.
+pub(crate) fn read_shared<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    relation: &RelationLabel,
+    key: &str,
+    uri: &str,
+    label: Option<&str>,
+) -> Result<SecretContent, Error> {
+    let unreadable = |reason: &str| Error::UnreadableSecret {
+        relation: Box::new(relation.clone()),
+        key: key.to_owned(),
+        uri: uri.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = SecretUri::new(uri).map_err(|_| unreadable("not a secret URI"))?;
+    let secret = SecretRef { uri: Some(parsed), label: label.map(str::to_owned) };
+    match ctx.get_secret(&secret, SecretRead::Refresh) {
+        Ok(content) => Ok(content),
+        Err(e) => match tool_kind(&e) {
+            Some(ToolErrorKind::SecretNotFound) => Err(unreadable("not found")),
+            Some(ToolErrorKind::PermissionDenied) => Err(unreadable("permission denied: not granted to this application")),
+            _ => Err(Error::SdkOn { relation: Box::new(relation.clone()), source: e }),
+        },
+    }
+}
+
+/// Creates or updates the application-owned secret labelled `label` with `updates` (an
+/// empty value removes a field) and grants new secrets to `relation`. Returns the URI, or
+/// `None` when the secret ends up empty (it is then removed, as the library does).
+/// Content is only written when it changes.
+pub(crate) fn publish_owned<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: &Leader,
+    relation: &Relation,
+    label_for_errors: &RelationLabel,
+    label: &str,
+    updates: &[(String, String)],
+) -> Result<Option<SecretUri>, Error> {
+    let on = |e: charm_sdk::Error| Error::SdkOn { relation: Box::new(label_for_errors.clone()), source: e };
+    match ctx.secret_info(&SecretRef::label(label)) {
+        Ok(info) => {
+            let Some(uri) = info.uri else {
+                return Err(on(charm_sdk::Error::msg(format!("secret-info-get gave no URI for label {label:?}"))));
+            };
+            let current = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek).map_err(on)?;
+            let next = apply(&current, updates);
+            if next.is_empty() {
+                ctx.remove_secret(&uri, None).map_err(on)?;
+                return Ok(None);
+            }
+            if next != current {
+                ctx.update_secret(&uri, &next).map_err(on)?;
+            }
+            Ok(Some(uri))
+        }
+        Err(e) if tool_kind(&e) == Some(ToolErrorKind::SecretNotFound) => {
+            let content = apply(&SecretContent::new(), updates);
+            if content.is_empty() {
+                return Ok(None);
+            }
+            let meta = SecretMeta { label: Some(label.to_owned()), ..SecretMeta::default() };
+            let uri = ctx.add_app_secret(leader, &content, meta).map_err(on)?;
+            if !relation.peer {
+                ctx.grant_secret(&uri, relation, None).map_err(on)?;
+            }
+            Ok(Some(uri))
+        }
+        Err(e) => Err(on(e)),
+    }
+}

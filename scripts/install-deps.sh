@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a bare Debian/Ubuntu machine (CI starts bare).
+# Idempotent: each step is skipped when its tool is already there.
+set -euo pipefail
+
+need_apt=()
+command -v keytool >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
+command -v objdump >/dev/null 2>&1 || need_apt+=(binutils)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  echo "== apt-get install ${need_apt[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
+  echo "== pip install jsonschema"
+  python3 -m pip install -q jsonschema
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo is required (rustup toolchain)" >&2
+  exit 1
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt >/dev/null 2>&1 || true
