@@ -167,3 +167,19 @@ fn provider_charm_answers_the_testing_requirer_units() {
         .unwrap();
     assert!(out.state.get_relation(&relation).unwrap().local_app_data.is_empty());
 }
+
+#[test]
+fn requirer_charm_without_the_relation_waits_and_cleans_up_nothing() {
+    let ctx = TestContext::<Kafka>::new();
+    let out = ctx
+        .run(TestEvent::update_status(), State::default().leader(true))
+        .unwrap();
+    assert_status(&out, Status::waiting("waiting for a certificate"));
+    assert!(out.state.secrets.is_empty());
+    // The only tool error is the expected "no key secret" answer to the clean-up probe.
+    assert!(
+        out.refusals.iter().all(|r| r.contains("not found")),
+        "{:?}",
+        out.refusals
+    );
+}

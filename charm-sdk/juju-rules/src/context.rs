@@ -175,7 +175,7 @@ impl HookContext {
                 self.unit.app(),
                 self.unit.number()
             )),
-            context_id: Some(format!("{}-{}-{}", self.unit, self.name, model.actions.len())),
+            context_id: Some(format!("{}-{}", self.unit, self.name)),
             ..JujuEnv::default()
         };
         if let Some(id) = self.relation {

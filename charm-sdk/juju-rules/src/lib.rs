@@ -58,5 +58,7 @@ pub use hook::{Effects, Finished, Hook, SecretArgs, SecretRead};
 pub use model::{ActionRecord, ActionStatus, App, LogEntry, Model, StorageInstance, Unit};
 pub use pending::{CommitReport, Op, SecretMetaChange};
 pub use relation::{default_unit_bag, Relation, RelationEnd};
-pub use secret::{make_secret_id, Consumer, Grant, GrantTarget, Revision, Secret, SecretOwnerRef};
+pub use secret::{
+    make_secret_id, parse_secret_content, Consumer, Grant, GrantTarget, Revision, Secret, SecretOwnerRef,
+};
 pub use time::Timestamp;

@@ -10,13 +10,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use juju_model::tools::{LogLevel, Port};
-use juju_model::{AppName, CharmMeta, RelationId, Status, UnitName};
+use juju_model::{AppName, CharmMeta, RelationId, SecretUri, Status, UnitName};
 use serde_json::Value;
 
 use crate::error::{RuleError, RuleResult};
 use crate::limits::Limits;
 use crate::relation::{Relation, RelationEnd};
-use crate::secret::{make_secret_id, Secret};
+use crate::secret::{make_secret_id, Grant, GrantTarget, Secret, SecretOwnerRef};
 use crate::time::{Timestamp, DEFAULT_NOW};
 
 /// A storage instance attached to a unit.
@@ -412,6 +412,27 @@ impl Model {
             app.leader = app.units.values().next().map(|u| u.name.clone());
         }
         Ok(())
+    }
+
+    /// `juju add-secret` + `juju grant-secret`: a user secret (owned by the model) that
+    /// every unit of `apps` may read, with no relation involved.
+    pub fn add_user_secret(&mut self, content: BTreeMap<String, String>, apps: &[AppName]) -> RuleResult<SecretUri> {
+        crate::limits::check_secret_content(&content, &self.limits)?;
+        for app in apps {
+            self.app(app)?;
+        }
+        let id = self.allocate_secret_id();
+        let uri = SecretUri::new(format!("secret:{id}")).map_err(|e| RuleError::not_valid(e.to_string()))?;
+        let mut secret = Secret::new(uri.clone(), SecretOwnerRef::Model, content, self.now);
+        secret.grants = apps
+            .iter()
+            .map(|app| Grant {
+                relation: None,
+                target: GrantTarget::App(app.clone()),
+            })
+            .collect();
+        self.secrets.insert(id, secret);
+        Ok(uri)
     }
 
     /// Removes an application with its units, relations and secrets.

@@ -13,6 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use juju_model::tools::{RotatePolicy, SecretAccess, SecretInfo, SecretOwner};
 use juju_model::{AppName, RelationId, SecretUri, UnitName};
 
+use base64::Engine;
+
+use crate::error::{RuleError, RuleResult};
 use crate::time::Timestamp;
 
 /// Who owns a secret.
@@ -247,6 +250,42 @@ impl Secret {
     }
 }
 
+/// Secret content from `secret-add`/`secret-set` arguments, as Juju's
+/// `CreateSecretData` reads them: `key=value`, or `key#base64=<base64>` for a value given
+/// encoded. Values come back decoded. `key#file=<path>` needs the file read first, which
+/// is the caller's (I/O) business: replace it with `key=<content>`.
+pub fn parse_secret_content(args: &[&str]) -> RuleResult<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for arg in args {
+        // Juju strips base64 padding before looking for the `=`, so `key=` is refused.
+        let stripped = arg.trim_end_matches('=');
+        let idx = stripped
+            .find('=')
+            .filter(|i| *i >= 1)
+            .ok_or_else(|| RuleError::not_valid(format!("key value {arg:?} not valid")))?;
+        let (key, value) = (&arg[..idx], &arg[idx + 1..]);
+        let (key, value) = if let Some(key) = key.strip_suffix("#base64") {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(value)
+                .map_err(|_| RuleError::not_valid(format!("base64 value for key {key:?} not valid")))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| RuleError::not_valid(format!("value for key {key:?} is not UTF-8")))?;
+            (key, text)
+        } else if key.ends_with("#file") {
+            return Err(RuleError::invalid(format!(
+                "{key}: read the file and pass its content as a value"
+            )));
+        } else {
+            (key, value.to_owned())
+        };
+        if !juju_model::tools::valid_secret_key(key) {
+            return Err(RuleError::not_valid(format!("key {key:?} not valid")));
+        }
+        out.insert(key.to_owned(), value);
+    }
+    Ok(out)
+}
+
 const XID_ALPHABET: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
 
 /// A 20-character xid-like id (base32hex of 12 bytes), deterministic in the model uuid
@@ -288,6 +327,23 @@ mod tests {
         assert_ne!(a, b);
         assert!(a.bytes().all(|c| XID_ALPHABET.contains(&c)));
         assert!(SecretUri::new(format!("secret:{a}")).is_ok());
+    }
+
+    #[test]
+    fn secret_arguments_parse_like_juju() {
+        let content = parse_secret_content(&["username=admin", "password#base64=czNjcmV0", "tls-ca=a=b"]).unwrap();
+        assert_eq!(content["password"], "s3cret");
+        assert_eq!(content["tls-ca"], "a=b");
+        assert_eq!(
+            parse_secret_content(&["key="]).unwrap_err().to_string(),
+            r#"key value "key=" not valid"#
+        );
+        assert_eq!(
+            parse_secret_content(&["pw=x"]).unwrap_err().to_string(),
+            r#"key "pw" not valid"#
+        );
+        assert!(parse_secret_content(&["cert#file=/tmp/x"]).is_err());
+        assert!(parse_secret_content(&["password#base64=!!"]).is_err());
     }
 
     #[test]

@@ -471,7 +471,7 @@ fn consumers_need_a_grant_and_pin_peek_refresh() {
     assert_eq!(by_label(&mut consumer, &mut model, SecretRead::Refresh), "two");
     assert_eq!(by_label(&mut consumer, &mut model, SecretRead::Pinned), "two");
     consumer.commit(&mut model);
-    // Revision 1 is no longer tracked by anyone but the owner? The owner never read it.
+    // Nobody is pinned to revision 1 any more (the owner never read it): Juju tells the owner.
     let removes = order::secret_unused_revisions(&model).unwrap();
     assert_eq!(
         removes
@@ -652,4 +652,31 @@ fn commit_fails_whole_when_a_relation_vanished_meanwhile() {
     let finished = hook.commit(&mut model);
     assert_eq!(finished.commit_error.unwrap().to_string(), "relation not found");
     assert!(model.unit(&unit("zk/0")).unwrap().state.is_empty(), "nothing applied");
+}
+
+#[test]
+fn user_secrets_are_readable_by_granted_apps_only() {
+    let Fixture { mut model, .. } = fixture();
+    let uri = model
+        .add_user_secret(bag(&[("token", "t0k3n")]), &[AppName::new("kafka").unwrap()])
+        .unwrap();
+    let mut kafka = begin(&mut model, "kafka/1", "config-changed");
+    assert_eq!(
+        kafka
+            .secret_get(&mut model, Some(&uri), None, SecretRead::Pinned)
+            .unwrap()["token"],
+        "t0k3n"
+    );
+    let err = kafka
+        .secret_set(&model, &uri, Some(&bag(&[("token", "x")])), &SecretArgs::default())
+        .unwrap_err();
+    assert_eq!(err.to_string(), "permission denied");
+    let mut zk = begin(&mut model, "zk/0", "config-changed");
+    assert_eq!(
+        zk.secret_get(&mut model, Some(&uri), None, SecretRead::Pinned)
+            .unwrap_err()
+            .to_string(),
+        "permission denied"
+    );
+    assert!(zk.secret_ids(&model).is_empty());
 }

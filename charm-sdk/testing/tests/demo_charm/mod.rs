@@ -65,17 +65,27 @@ actions:
             if let Some(leader) = &leader {
                 let uri = ctx.ensure_app_secret(
                     leader,
-                    SecretMeta { label: Some("admin".into()), ..SecretMeta::default() },
+                    SecretMeta {
+                        label: Some("admin".into()),
+                        ..SecretMeta::default()
+                    },
                     || Ok([("password".to_owned(), "s3cret".to_owned())].into()),
                 )?;
                 ctx.grant_secret(&uri, &rel, None)?;
-                let bag = [("endpoint".to_owned(), format!("demo:{port}")), ("secret-user".to_owned(), uri.to_string())];
+                let bag = [
+                    ("endpoint".to_owned(), format!("demo:{port}")),
+                    ("secret-user".to_owned(), uri.to_string()),
+                ];
                 ctx.update_app_data(&rel, leader, &bag.into())?;
             }
         }
         if let Some(uri) = &config.admin_secret {
             let uri = SecretUri::new(uri.clone()).map_err(|e| Stop::Failed(Error::msg(e.to_string())))?;
-            let read = if config.refresh { SecretRead::Refresh } else { SecretRead::Pinned };
+            let read = if config.refresh {
+                SecretRead::Refresh
+            } else {
+                SecretRead::Pinned
+            };
             let content = ctx.get_secret(&SecretRef::uri(uri), read)?;
             let user = content.get("username").cloned().unwrap_or_default();
             ctx.set_unit_state("admin-user", &user)?;
@@ -85,7 +95,11 @@ actions:
         }
         let pebble = ctx.container("workload")?;
         pebble
-            .push("/etc/demo.conf", format!("port={}\n", config.port).as_bytes(), &PushOptions::default())
+            .push(
+                "/etc/demo.conf",
+                format!("port={}\n", config.port).as_bytes(),
+                &PushOptions::default(),
+            )
             .map_err(|e| Stop::Failed(Error::msg(e.to_string())))?;
         Ok(())
     }
@@ -102,7 +116,11 @@ actions:
                     return Err(ActionError::failed("nope"));
                 }
                 ctx.action_log("setting the greeting")?;
-                let greeting = if loud == Some(true) { greeting.to_uppercase() } else { greeting };
+                let greeting = if loud == Some(true) {
+                    greeting.to_uppercase()
+                } else {
+                    greeting
+                };
                 Ok(ActionResults::new().set("greeting", greeting)?)
             }
         }
