@@ -43,7 +43,9 @@ impl Header {
 
     /// Parses the wire text.
     pub fn parse(text: &str) -> Option<Self> {
-        [Header::User, Header::Email, Header::Name, Header::Roles, Header::Groups].into_iter().find(|h| h.as_str() == text)
+        [Header::User, Header::Email, Header::Name, Header::Roles, Header::Groups]
+            .into_iter()
+            .find(|h| h.as_str() == text)
     }
 }
 
@@ -63,13 +65,22 @@ impl AuthProxyConfig {
     pub fn app_bag(&self, relation: &RelationLabel) -> Result<Databag, Error> {
         for url in &self.protected_urls {
             if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
-                return Err(Error::invalid(relation, format!("protected URL {url:?} is not an http(s) URL")));
+                return Err(Error::invalid(
+                    relation,
+                    format!("protected URL {url:?} is not an http(s) URL"),
+                ));
             }
         }
         let headers: Vec<&str> = self.headers.iter().map(|h| h.as_str()).collect();
         Ok([
-            ("protected_urls".to_owned(), pyjson::dumps(&self.protected_urls).unwrap_or_default()),
-            ("allowed_endpoints".to_owned(), pyjson::dumps(&self.allowed_endpoints).unwrap_or_default()),
+            (
+                "protected_urls".to_owned(),
+                pyjson::dumps(&self.protected_urls).unwrap_or_default(),
+            ),
+            (
+                "allowed_endpoints".to_owned(),
+                pyjson::dumps(&self.allowed_endpoints).unwrap_or_default(),
+            ),
             ("headers".to_owned(), pyjson::dumps(&headers).unwrap_or_default()),
         ]
         .into())
@@ -78,14 +89,31 @@ impl AuthProxyConfig {
     /// Decodes a requirer's bag (provider side; pure, total): `Ok(None)` while empty.
     pub fn decode(bag: &Databag, relation: &RelationLabel) -> Result<Option<AuthProxyConfig>, Error> {
         let side = BagSide::RemoteApp;
-        let Some(protected_urls) = decode_list(bag, "protected_urls", relation, side)? else { return Ok(None) };
-        let allowed_endpoints = decode_list(bag, "allowed_endpoints", relation, side)?.ok_or_else(|| Error::missing(relation, side, "allowed_endpoints"))?;
+        let Some(protected_urls) = decode_list(bag, "protected_urls", relation, side)? else {
+            return Ok(None);
+        };
+        let allowed_endpoints = decode_list(bag, "allowed_endpoints", relation, side)?
+            .ok_or_else(|| Error::missing(relation, side, "allowed_endpoints"))?;
         let headers = decode_list(bag, "headers", relation, side)?
             .ok_or_else(|| Error::missing(relation, side, "headers"))?
             .iter()
-            .map(|h| Header::parse(h).ok_or_else(|| Error::wrong_type(relation, side, "headers", "X-User, X-Email, X-Name, X-Roles or X-Groups", "another header")))
+            .map(|h| {
+                Header::parse(h).ok_or_else(|| {
+                    Error::wrong_type(
+                        relation,
+                        side,
+                        "headers",
+                        "X-User, X-Email, X-Name, X-Roles or X-Groups",
+                        "another header",
+                    )
+                })
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(AuthProxyConfig { protected_urls, allowed_endpoints, headers }))
+        Ok(Some(AuthProxyConfig {
+            protected_urls,
+            allowed_endpoints,
+            headers,
+        }))
     }
 }
 
@@ -99,7 +127,10 @@ pub struct AuthProxyRequirer {
 impl AuthProxyRequirer {
     /// A requirer on `endpoint` (usually `auth-proxy`) asking for `config`.
     pub fn new(endpoint: impl Into<String>, config: AuthProxyConfig) -> Self {
-        Self { endpoint: endpoint.into(), config }
+        Self {
+            endpoint: endpoint.into(),
+            config,
+        }
     }
 
     /// Writes the config on every relation (leader only; idempotent). Returns whether a
@@ -112,7 +143,8 @@ impl AuthProxyRequirer {
             let remote_app = ctx.remote_app(&relation)?;
             let label = RelationLabel::new(&relation, remote_app);
             let bag = self.config.app_bag(&label)?;
-            ctx.update_app_data(&relation, &leader, &bag).map_err(|e| Error::from(e).on(&label))?;
+            ctx.update_app_data(&relation, &leader, &bag)
+                .map_err(|e| Error::from(e).on(&label))?;
         }
         Ok(any)
     }
@@ -134,7 +166,11 @@ mod tests {
         assert_eq!(bag["headers"], r#"["X-User", "X-Email"]"#);
         assert_eq!(bag["allowed_endpoints"], r#"["health", "metrics"]"#);
         assert_eq!(AuthProxyConfig::decode(&bag, &label).unwrap(), Some(config));
-        let bad = AuthProxyConfig { protected_urls: vec!["ftp://x".into()], allowed_endpoints: vec![], headers: vec![] };
+        let bad = AuthProxyConfig {
+            protected_urls: vec!["ftp://x".into()],
+            allowed_endpoints: vec![],
+            headers: vec![],
+        };
         assert!(bad.app_bag(&label).is_err());
     }
 }

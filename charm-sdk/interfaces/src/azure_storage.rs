@@ -113,7 +113,11 @@ impl AzureStorageInfo {
         if let Some(e) = self.endpoint.as_ref().filter(|e| !e.is_empty()) {
             return e.clone();
         }
-        let (p, c, a) = (self.connection_protocol.as_str(), &self.container, &self.storage_account);
+        let (p, c, a) = (
+            self.connection_protocol.as_str(),
+            &self.container,
+            &self.storage_account,
+        );
         match self.connection_protocol {
             ConnectionProtocol::Wasb | ConnectionProtocol::Wasbs => format!("{p}://{c}@{a}.blob.core.windows.net/"),
             ConnectionProtocol::Abfs | ConnectionProtocol::Abfss => format!("{p}://{c}@{a}.dfs.core.windows.net/"),
@@ -129,12 +133,17 @@ impl Interface for AzureStorage {
     type Connection = AzureStorageInfo;
 
     fn encode_request(request: &ContainerRequest, relation: &RelationLabel) -> Result<Vec<(String, String)>, Error> {
-        let container = request.container.clone().unwrap_or_else(|| format!("relation-{}", relation.id));
+        let container = request
+            .container
+            .clone()
+            .unwrap_or_else(|| format!("relation-{}", relation.id));
         Ok(vec![("container".to_owned(), container)])
     }
 
     fn decode_request(raw: &RemoteRequest, _relation: &RelationLabel) -> Result<ContainerRequest, Error> {
-        Ok(ContainerRequest { container: Some(raw.resource.clone()).filter(|c| !c.is_empty()) })
+        Ok(ContainerRequest {
+            container: Some(raw.resource.clone()).filter(|c| !c.is_empty()),
+        })
     }
 
     fn requested_secrets(_request: &ContainerRequest) -> Vec<String> {
@@ -148,13 +157,19 @@ impl Interface for AzureStorage {
 
     fn encode_response(info: &AzureStorageInfo, _raw: &RemoteRequest) -> Vec<(String, String)> {
         vec![
-            ("connection-protocol".to_owned(), info.connection_protocol.as_str().to_owned()),
+            (
+                "connection-protocol".to_owned(),
+                info.connection_protocol.as_str().to_owned(),
+            ),
             ("container".to_owned(), info.container.clone()),
             ("storage-account".to_owned(), info.storage_account.clone()),
             ("secret-key".to_owned(), info.secret_key.expose().to_owned()),
             ("endpoint".to_owned(), info.derived_endpoint()),
             ("path".to_owned(), info.path.clone().unwrap_or_default()),
-            ("resource-group".to_owned(), info.resource_group.clone().unwrap_or_default()),
+            (
+                "resource-group".to_owned(),
+                info.resource_group.clone().unwrap_or_default(),
+            ),
         ]
     }
 
@@ -164,7 +179,13 @@ impl Interface for AzureStorage {
         let secret_key = required(answer, "secret-key")?;
         let protocol_text = required(answer, "connection-protocol")?;
         let connection_protocol = ConnectionProtocol::parse(&protocol_text).ok_or_else(|| {
-            Error::wrong_type(&answer.label, BagSide::RemoteApp, "connection-protocol", "abfs, abfss, wasb or wasbs", "another word")
+            Error::wrong_type(
+                &answer.label,
+                BagSide::RemoteApp,
+                "connection-protocol",
+                "abfs, abfss, wasb or wasbs",
+                "another word",
+            )
         })?;
         let get = |k: &str| answer.get(k).map(str::to_owned);
         Ok(AzureStorageInfo {

@@ -29,7 +29,11 @@ pub struct RelationLabel {
 impl RelationLabel {
     /// A label for `relation`, with the remote application when known.
     pub fn new(relation: &Relation, remote_app: Option<AppName>) -> Self {
-        Self { endpoint: relation.endpoint.clone(), id: relation.id, remote_app }
+        Self {
+            endpoint: relation.endpoint.clone(),
+            id: relation.id,
+            remote_app,
+        }
     }
 
     /// A label from its parts (for decoders used outside a charm run, and tests).
@@ -183,18 +187,21 @@ impl Error {
     ///   itself turns into a status (invalid config).
     pub fn into_stop(self) -> Stop {
         match self {
-            Error::MissingKey { ref relation, ref side, ref key } => {
-                Stop::waiting(format!("waiting for {relation}: {side} has no {key:?} yet"))
-            }
+            Error::MissingKey {
+                ref relation,
+                ref side,
+                ref key,
+            } => Stop::waiting(format!("waiting for {relation}: {side} has no {key:?} yet")),
             e @ (Error::MalformedJson { .. }
             | Error::WrongType { .. }
             | Error::UnreadableSecret { .. }
             | Error::Invalid { .. }) => Stop::blocked(e.to_string()),
             Error::Input(message) => Stop::Failed(charm_sdk::Error::msg(message)),
             Error::Sdk(e) => Stop::from(e),
-            Error::SdkOn { relation, source } => {
-                Stop::from(charm_sdk::Error::Context { context: format!("relation {relation}"), source: Box::new(source) })
-            }
+            Error::SdkOn { relation, source } => Stop::from(charm_sdk::Error::Context {
+                context: format!("relation {relation}"),
+                source: Box::new(source),
+            }),
         }
     }
 
@@ -202,13 +209,20 @@ impl Error {
     /// unchanged).
     pub fn on(self, relation: &RelationLabel) -> Self {
         match self {
-            Error::Sdk(source) => Error::SdkOn { relation: Box::new(relation.clone()), source },
+            Error::Sdk(source) => Error::SdkOn {
+                relation: Box::new(relation.clone()),
+                source,
+            },
             other => other,
         }
     }
 
     pub(crate) fn missing(relation: &RelationLabel, side: BagSide, key: &str) -> Self {
-        Error::MissingKey { relation: Box::new(relation.clone()), side, key: key.to_owned() }
+        Error::MissingKey {
+            relation: Box::new(relation.clone()),
+            side,
+            key: key.to_owned(),
+        }
     }
 
     pub(crate) fn malformed(relation: &RelationLabel, side: BagSide, key: &str, err: &serde_json::Error) -> Self {
@@ -237,7 +251,10 @@ impl Error {
     }
 
     pub(crate) fn invalid(relation: &RelationLabel, message: impl Into<String>) -> Self {
-        Error::Invalid { relation: Box::new(relation.clone()), message: message.into() }
+        Error::Invalid {
+            relation: Box::new(relation.clone()),
+            message: message.into(),
+        }
     }
 }
 

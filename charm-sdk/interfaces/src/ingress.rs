@@ -96,7 +96,8 @@ impl IngressRequest {
     /// Decodes a requirer's application bag (provider side; pure, total).
     pub fn decode(bag: &Databag, relation: &RelationLabel) -> Result<IngressRequest, Error> {
         let side = BagSide::RemoteApp;
-        let model = json_string(bag, "model", relation, side)?.ok_or_else(|| Error::missing(relation, side, "model"))?;
+        let model =
+            json_string(bag, "model", relation, side)?.ok_or_else(|| Error::missing(relation, side, "model"))?;
         let name = json_string(bag, "name", relation, side)?.ok_or_else(|| Error::missing(relation, side, "name"))?;
         let port = match json_value(bag, "port", relation, side)? {
             None => return Err(Error::missing(relation, side, "port")),
@@ -104,21 +105,51 @@ impl IngressRequest {
                 .as_u64()
                 .filter(|p| (1..65535).contains(p))
                 .and_then(|p| u16::try_from(p).ok())
-                .ok_or_else(|| Error::wrong_type(relation, side, "port", "an integer in 1..65534", "a number out of range"))?,
-            Some(other) => return Err(Error::wrong_type(relation, side, "port", "an integer in 1..65534", kind_of(&other))),
+                .ok_or_else(|| {
+                    Error::wrong_type(
+                        relation,
+                        side,
+                        "port",
+                        "an integer in 1..65534",
+                        "a number out of range",
+                    )
+                })?,
+            Some(other) => {
+                return Err(Error::wrong_type(
+                    relation,
+                    side,
+                    "port",
+                    "an integer in 1..65534",
+                    kind_of(&other),
+                ))
+            }
         };
         let flag = |key: &str| -> Result<bool, Error> {
             match json_value(bag, key, relation, side)? {
                 None | Some(Value::Null) => Ok(false),
                 Some(Value::Bool(b)) => Ok(b),
-                Some(other) => Err(Error::wrong_type(relation, side, key, "a JSON boolean", kind_of(&other))),
+                Some(other) => Err(Error::wrong_type(
+                    relation,
+                    side,
+                    key,
+                    "a JSON boolean",
+                    kind_of(&other),
+                )),
             }
         };
         let scheme = match json_string(bag, "scheme", relation, side)? {
             None => Scheme::Http,
-            Some(s) => Scheme::parse(&s).ok_or_else(|| Error::wrong_type(relation, side, "scheme", "http, https or h2c", "another word"))?,
+            Some(s) => Scheme::parse(&s)
+                .ok_or_else(|| Error::wrong_type(relation, side, "scheme", "http, https or h2c", "another word"))?,
         };
-        Ok(IngressRequest { model, name, port, strip_prefix: flag("strip-prefix")?, redirect_https: flag("redirect-https")?, scheme })
+        Ok(IngressRequest {
+            model,
+            name,
+            port,
+            strip_prefix: flag("strip-prefix")?,
+            redirect_https: flag("redirect-https")?,
+            scheme,
+        })
     }
 }
 
@@ -139,7 +170,15 @@ impl IngressUnit {
         let ip = match json_value(bag, "ip", relation, side)? {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(s),
-            Some(other) => return Err(Error::wrong_type(relation, side, "ip", "a JSON string", kind_of(&other))),
+            Some(other) => {
+                return Err(Error::wrong_type(
+                    relation,
+                    side,
+                    "ip",
+                    "a JSON string",
+                    kind_of(&other),
+                ))
+            }
         };
         Ok(IngressUnit { host, ip })
     }
@@ -151,25 +190,51 @@ pub fn provider_bag(url: &str) -> Databag {
     struct IngressUrl<'a> {
         url: &'a str,
     }
-    [("ingress".to_owned(), pyjson::dumps(&IngressUrl { url }).unwrap_or_default())].into()
+    [(
+        "ingress".to_owned(),
+        pyjson::dumps(&IngressUrl { url }).unwrap_or_default(),
+    )]
+    .into()
 }
 
 /// Reads the provider's URL (requirer side): `Ok(None)` until published.
 pub fn decode_url(bag: &Databag, relation: &RelationLabel) -> Result<Option<String>, Error> {
     let side = BagSide::RemoteApp;
-    let Some(value) = json_value(bag, "ingress", relation, side)? else { return Ok(None) };
+    let Some(value) = json_value(bag, "ingress", relation, side)? else {
+        return Ok(None);
+    };
     match value.get("url") {
         Some(Value::String(url)) if url.starts_with("http://") || url.starts_with("https://") => Ok(Some(url.clone())),
-        Some(Value::String(_)) => Err(Error::wrong_type(relation, side, "ingress", "an object with an http(s) `url`", "a URL of another scheme")),
-        Some(other) => Err(Error::wrong_type(relation, side, "ingress", "an object with a string `url`", format!("`url` holding {}", kind_of(other)))),
-        None => Err(Error::wrong_type(relation, side, "ingress", "an object with a string `url`", kind_of(&value))),
+        Some(Value::String(_)) => Err(Error::wrong_type(
+            relation,
+            side,
+            "ingress",
+            "an object with an http(s) `url`",
+            "a URL of another scheme",
+        )),
+        Some(other) => Err(Error::wrong_type(
+            relation,
+            side,
+            "ingress",
+            "an object with a string `url`",
+            format!("`url` holding {}", kind_of(other)),
+        )),
+        None => Err(Error::wrong_type(
+            relation,
+            side,
+            "ingress",
+            "an object with a string `url`",
+            kind_of(&value),
+        )),
     }
 }
 
 fn json_value(bag: &Databag, key: &str, relation: &RelationLabel, side: BagSide) -> Result<Option<Value>, Error> {
     match bag.get(key).filter(|t| !t.is_empty()) {
         None => Ok(None),
-        Some(text) => serde_json::from_str(text).map(Some).map_err(|e| Error::malformed(relation, side, key, &e)),
+        Some(text) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| Error::malformed(relation, side, key, &e)),
     }
 }
 
@@ -195,7 +260,14 @@ pub struct IngressRequirer {
 impl IngressRequirer {
     /// A requirer on `endpoint` (usually `ingress`) exposing `port`.
     pub fn new(endpoint: impl Into<String>, port: u16) -> Self {
-        Self { endpoint: endpoint.into(), port, strip_prefix: false, redirect_https: false, scheme: Scheme::Http, host: None }
+        Self {
+            endpoint: endpoint.into(),
+            port,
+            strip_prefix: false,
+            redirect_https: false,
+            scheme: Scheme::Http,
+            host: None,
+        }
     }
 
     /// Sets `strip-prefix`.
@@ -236,7 +308,10 @@ impl IngressRequirer {
         };
         if self.port == 0 || self.port == 65535 {
             let label = RelationLabel::from_parts(self.endpoint.clone(), 0, None);
-            return Err(Error::invalid(&label, format!("port {} is out of range 1..65534", self.port)));
+            return Err(Error::invalid(
+                &label,
+                format!("port {} is out of range 1..65534", self.port),
+            ));
         }
         let leader = ctx.leader()?;
         let mut url = None;
@@ -244,9 +319,16 @@ impl IngressRequirer {
             let remote_app = ctx.remote_app(&relation)?;
             let label = RelationLabel::new(&relation, remote_app);
             let on = |e: charm_sdk::Error| Error::from(e).on(&label);
-            let ip = ctx.network(&self.endpoint).ok().and_then(|n| n.bind_address().map(str::to_owned));
-            let host = self.host.clone().unwrap_or_else(|| default_host(ctx.unit().to_string().as_str(), ctx.app().as_str(), ctx.model_name()));
-            ctx.update_unit_data(&relation, &IngressUnit { host, ip }.unit_bag()).map_err(on)?;
+            let ip = ctx
+                .network(&self.endpoint)
+                .ok()
+                .and_then(|n| n.bind_address().map(str::to_owned));
+            let host = self
+                .host
+                .clone()
+                .unwrap_or_else(|| default_host(ctx.unit().to_string().as_str(), ctx.app().as_str(), ctx.model_name()));
+            ctx.update_unit_data(&relation, &IngressUnit { host, ip }.unit_bag())
+                .map_err(on)?;
             if let Some(leader) = &leader {
                 ctx.update_app_data(&relation, leader, &request.app_bag()).map_err(on)?;
             }
@@ -274,7 +356,8 @@ pub fn publish_url<C: Charm>(
     label: &RelationLabel,
     url: &str,
 ) -> Result<bool, Error> {
-    ctx.update_app_data(relation, leader, &provider_bag(url)).map_err(|e| Error::from(e).on(label))
+    ctx.update_app_data(relation, leader, &provider_bag(url))
+        .map_err(|e| Error::from(e).on(label))
 }
 
 #[cfg(test)]
@@ -287,14 +370,24 @@ mod tests {
 
     #[test]
     fn every_value_is_json_and_defaults_are_omitted() {
-        let req = IngressRequest { model: "dev".into(), name: "shs".into(), port: 18080, strip_prefix: true, redirect_https: false, scheme: Scheme::Http };
+        let req = IngressRequest {
+            model: "dev".into(),
+            name: "shs".into(),
+            port: 18080,
+            strip_prefix: true,
+            redirect_https: false,
+            scheme: Scheme::Http,
+        };
         let bag = req.app_bag();
         assert_eq!(bag["model"], "\"dev\"");
         assert_eq!(bag["port"], "18080");
         assert_eq!(bag["strip-prefix"], "true");
         assert!(!bag.contains_key("redirect-https") && !bag.contains_key("scheme"));
         assert_eq!(IngressRequest::decode(&bag, &label()).unwrap(), req);
-        let unit = IngressUnit { host: "shs-0.shs-endpoints.dev.svc.cluster.local".into(), ip: Some("10.1.1.1".into()) };
+        let unit = IngressUnit {
+            host: "shs-0.shs-endpoints.dev.svc.cluster.local".into(),
+            ip: Some("10.1.1.1".into()),
+        };
         assert_eq!(unit.unit_bag()["ip"], "\"10.1.1.1\"");
         assert_eq!(IngressUnit::decode(&unit.unit_bag(), &label()).unwrap(), unit);
     }
@@ -303,8 +396,19 @@ mod tests {
     fn provider_url_round_trips() {
         let bag = provider_bag("http://foo.bar/dev-shs");
         assert_eq!(bag["ingress"], r#"{"url": "http://foo.bar/dev-shs"}"#);
-        assert_eq!(decode_url(&bag, &label()).unwrap().as_deref(), Some("http://foo.bar/dev-shs"));
-        let bad: Databag = [("port".to_owned(), "\"80\"".to_owned()), ("model".into(), "\"m\"".into()), ("name".into(), "\"n\"".into())].into();
-        assert!(matches!(IngressRequest::decode(&bad, &label()), Err(Error::WrongType { .. })));
+        assert_eq!(
+            decode_url(&bag, &label()).unwrap().as_deref(),
+            Some("http://foo.bar/dev-shs")
+        );
+        let bad: Databag = [
+            ("port".to_owned(), "\"80\"".to_owned()),
+            ("model".into(), "\"m\"".into()),
+            ("name".into(), "\"n\"".into()),
+        ]
+        .into();
+        assert!(matches!(
+            IngressRequest::decode(&bad, &label()),
+            Err(Error::WrongType { .. })
+        ));
     }
 }

@@ -21,8 +21,12 @@ use crate::pyjson;
 use crate::sensitive::Sensitive;
 
 /// `ALLOWED_GRANT_TYPES`.
-pub const ALLOWED_GRANT_TYPES: [&str; 4] =
-    ["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:device_code"];
+pub const ALLOWED_GRANT_TYPES: [&str; 4] = [
+    "authorization_code",
+    "refresh_token",
+    "client_credentials",
+    "urn:ietf:params:oauth:grant-type:device_code",
+];
 /// `ALLOWED_CLIENT_AUTHN_METHODS`.
 pub const ALLOWED_AUTH_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 /// The secret content key of the client secret.
@@ -59,20 +63,42 @@ impl ClientConfig {
     /// (`ClientConfig.validate`).
     pub fn app_bag(&self, relation: &RelationLabel) -> Result<Databag, Error> {
         if !(self.redirect_uri.starts_with("http://") || self.redirect_uri.starts_with("https://")) {
-            return Err(Error::invalid(relation, format!("redirect URI {:?} is not an http(s) URL", self.redirect_uri)));
+            return Err(Error::invalid(
+                relation,
+                format!("redirect URI {:?} is not an http(s) URL", self.redirect_uri),
+            ));
         }
-        if let Some(bad) = self.grant_types.iter().find(|g| !ALLOWED_GRANT_TYPES.contains(&g.as_str())) {
-            return Err(Error::invalid(relation, format!("grant type {bad:?} is not one of {ALLOWED_GRANT_TYPES:?}")));
+        if let Some(bad) = self
+            .grant_types
+            .iter()
+            .find(|g| !ALLOWED_GRANT_TYPES.contains(&g.as_str()))
+        {
+            return Err(Error::invalid(
+                relation,
+                format!("grant type {bad:?} is not one of {ALLOWED_GRANT_TYPES:?}"),
+            ));
         }
         if !ALLOWED_AUTH_METHODS.contains(&self.token_endpoint_auth_method.as_str()) {
-            return Err(Error::invalid(relation, format!("client auth method {:?} is not one of {ALLOWED_AUTH_METHODS:?}", self.token_endpoint_auth_method)));
+            return Err(Error::invalid(
+                relation,
+                format!(
+                    "client auth method {:?} is not one of {ALLOWED_AUTH_METHODS:?}",
+                    self.token_endpoint_auth_method
+                ),
+            ));
         }
         Ok([
             ("redirect_uri".to_owned(), self.redirect_uri.clone()),
             ("scope".to_owned(), self.scope.clone()),
-            ("grant_types".to_owned(), pyjson::dumps(&self.grant_types).unwrap_or_default()),
+            (
+                "grant_types".to_owned(),
+                pyjson::dumps(&self.grant_types).unwrap_or_default(),
+            ),
             ("audience".to_owned(), pyjson::dumps(&self.audience).unwrap_or_default()),
-            ("token_endpoint_auth_method".to_owned(), self.token_endpoint_auth_method.clone()),
+            (
+                "token_endpoint_auth_method".to_owned(),
+                self.token_endpoint_auth_method.clone(),
+            ),
         ]
         .into())
     }
@@ -80,13 +106,18 @@ impl ClientConfig {
     /// Decodes a requirer's bag (provider side; pure, total): `Ok(None)` while empty.
     pub fn decode(bag: &Databag, relation: &RelationLabel) -> Result<Option<ClientConfig>, Error> {
         let side = BagSide::RemoteApp;
-        let Some(redirect_uri) = bag.get("redirect_uri").filter(|v| !v.is_empty()).cloned() else { return Ok(None) };
+        let Some(redirect_uri) = bag.get("redirect_uri").filter(|v| !v.is_empty()).cloned() else {
+            return Ok(None);
+        };
         Ok(Some(ClientConfig {
             redirect_uri,
             scope: bag.get("scope").cloned().unwrap_or_default(),
             grant_types: decode_list(bag, "grant_types", relation, side)?.unwrap_or_default(),
             audience: decode_list(bag, "audience", relation, side)?.unwrap_or_default(),
-            token_endpoint_auth_method: bag.get("token_endpoint_auth_method").cloned().unwrap_or_else(|| "client_secret_basic".into()),
+            token_endpoint_auth_method: bag
+                .get("token_endpoint_auth_method")
+                .cloned()
+                .unwrap_or_else(|| "client_secret_basic".into()),
         }))
     }
 }
@@ -116,8 +147,15 @@ pub struct ProviderInfo {
     pub jwt_access_token: bool,
 }
 
-const PROVIDER_REQUIRED: [&str; 7] =
-    ["issuer_url", "authorization_endpoint", "token_endpoint", "introspection_endpoint", "userinfo_endpoint", "jwks_endpoint", "scope"];
+const PROVIDER_REQUIRED: [&str; 7] = [
+    "issuer_url",
+    "authorization_endpoint",
+    "token_endpoint",
+    "introspection_endpoint",
+    "userinfo_endpoint",
+    "jwks_endpoint",
+    "scope",
+];
 
 impl ProviderInfo {
     /// The provider's application bag (pure).
@@ -134,7 +172,10 @@ impl ProviderInfo {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.clone()))
         .collect();
-        bag.insert("jwt_access_token".into(), if self.jwt_access_token { "True" } else { "False" }.into());
+        bag.insert(
+            "jwt_access_token".into(),
+            if self.jwt_access_token { "True" } else { "False" }.into(),
+        );
         if let Some(groups) = self.groups.as_ref().filter(|g| !g.is_empty()) {
             bag.insert("groups".into(), groups.clone());
         }
@@ -154,8 +195,9 @@ impl ProviderInfo {
         let req = |k: &str| get(k).ok_or_else(|| Error::missing(relation, side, k));
         let jwt_access_token = match get("jwt_access_token").as_deref() {
             None => false,
-            Some(text) => crate::dataplatform::protocol::parse_flag(text)
-                .ok_or_else(|| Error::wrong_type(relation, side, "jwt_access_token", "True or False", "another word"))?,
+            Some(text) => crate::dataplatform::protocol::parse_flag(text).ok_or_else(|| {
+                Error::wrong_type(relation, side, "jwt_access_token", "True or False", "another word")
+            })?,
         };
         Ok(Some(ProviderInfo {
             issuer_url: req("issuer_url")?,
@@ -191,7 +233,10 @@ pub struct OAuthRequirer {
 impl OAuthRequirer {
     /// A requirer on `endpoint` (usually `oauth`) registering `config`.
     pub fn new(endpoint: impl Into<String>, config: ClientConfig) -> Self {
-        Self { endpoint: endpoint.into(), config }
+        Self {
+            endpoint: endpoint.into(),
+            config,
+        }
     }
 
     /// Writes the client config (leader) and reads the first relation's answer:
@@ -205,16 +250,24 @@ impl OAuthRequirer {
             let label = RelationLabel::new(&relation, remote_app);
             if let Some(leader) = &leader {
                 let bag = self.config.app_bag(&label)?;
-                ctx.update_app_data(&relation, leader, &bag).map_err(|e| Error::from(e).on(&label))?;
+                ctx.update_app_data(&relation, leader, &bag)
+                    .map_err(|e| Error::from(e).on(&label))?;
             }
             if first.is_none() {
                 first = Some((relation, label));
             }
         }
-        let Some((relation, label)) = first else { return Ok(None) };
+        let Some((relation, label)) = first else {
+            return Ok(None);
+        };
         let bag = ctx.remote_app_data(&relation).map_err(|e| Error::from(e).on(&label))?;
-        let Some(provider) = ProviderInfo::decode(&bag, &label)? else { return Ok(None) };
-        let client = match (bag.get("client_id").filter(|v| !v.is_empty()), bag.get("client_secret_id").filter(|v| !v.is_empty())) {
+        let Some(provider) = ProviderInfo::decode(&bag, &label)? else {
+            return Ok(None);
+        };
+        let client = match (
+            bag.get("client_id").filter(|v| !v.is_empty()),
+            bag.get("client_secret_id").filter(|v| !v.is_empty()),
+        ) {
             (Some(id), Some(uri)) => {
                 let content = read_shared(ctx, &label, "client_secret_id", uri, None)?;
                 let secret = content
@@ -253,7 +306,16 @@ pub fn publish_client<C: Charm>(
                 None => return Err(on(charm_sdk::Error::msg("secret-info-get gave no URI"))),
             },
             Err(_) => {
-                let uri = ctx.add_app_secret(leader, &content, SecretMeta { label: Some(secret_label), ..SecretMeta::default() }).map_err(on)?;
+                let uri = ctx
+                    .add_app_secret(
+                        leader,
+                        &content,
+                        SecretMeta {
+                            label: Some(secret_label),
+                            ..SecretMeta::default()
+                        },
+                    )
+                    .map_err(on)?;
                 ctx.grant_secret(&uri, relation, None).map_err(on)?;
                 uri
             }
@@ -271,12 +333,19 @@ mod tests {
     #[test]
     fn client_config_encodes_lists_and_validates() {
         let label = RelationLabel::from_parts("oauth", 4, Some("hydra"));
-        let config = ClientConfig::new("https://app.example.com/callback", "openid email", &["authorization_code", "refresh_token"]);
+        let config = ClientConfig::new(
+            "https://app.example.com/callback",
+            "openid email",
+            &["authorization_code", "refresh_token"],
+        );
         let bag = config.app_bag(&label).unwrap();
         assert_eq!(bag["grant_types"], r#"["authorization_code", "refresh_token"]"#);
         assert_eq!(bag["audience"], "[]");
         assert_eq!(ClientConfig::decode(&bag, &label).unwrap(), Some(config.clone()));
-        let bad = ClientConfig { grant_types: vec!["password".into()], ..config };
+        let bad = ClientConfig {
+            grant_types: vec!["password".into()],
+            ..config
+        };
         assert!(bad.app_bag(&label).is_err());
     }
 

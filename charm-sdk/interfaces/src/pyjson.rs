@@ -183,7 +183,11 @@ fn float_repr(value: f64) -> String {
         format!("{sign}{body}")
     } else {
         let (first, rest) = digits.split_at(1.min(digits.len()));
-        let mantissa = if rest.is_empty() { first.to_owned() } else { format!("{first}.{rest}") };
+        let mantissa = if rest.is_empty() {
+            first.to_owned()
+        } else {
+            format!("{first}.{rest}")
+        };
         let exp_sign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{mantissa}e{exp_sign}{:02}", exp.unsigned_abs())
     }
@@ -197,7 +201,10 @@ mod tests {
     #[test]
     fn separators_and_nesting_match_python() {
         let value = serde_json::json!({"a": [1, 2, {"b": null}], "c": true, "d": {}, "e": []});
-        assert_eq!(dumps(&value).unwrap(), r#"{"a": [1, 2, {"b": null}], "c": true, "d": {}, "e": []}"#);
+        assert_eq!(
+            dumps(&value).unwrap(),
+            r#"{"a": [1, 2, {"b": null}], "c": true, "d": {}, "e": []}"#
+        );
     }
 
     #[test]

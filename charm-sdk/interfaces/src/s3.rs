@@ -101,7 +101,11 @@ impl S3Info {
     /// plain; `None` removes the key).
     fn fields(&self) -> Vec<(String, String)> {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let list = |v: &Option<Vec<String>>| v.as_ref().map(|l| pyjson::dumps(l).unwrap_or_default()).unwrap_or_default();
+        let list = |v: &Option<Vec<String>>| {
+            v.as_ref()
+                .map(|l| pyjson::dumps(l).unwrap_or_default())
+                .unwrap_or_default()
+        };
         vec![
             ("access-key".into(), self.access_key.expose().to_owned()),
             ("secret-key".into(), self.secret_key.expose().to_owned()),
@@ -112,9 +116,15 @@ impl S3Info {
             ("endpoint".into(), text(&self.endpoint)),
             ("path".into(), text(&self.path)),
             ("s3-api-version".into(), text(&self.s3_api_version)),
-            ("s3-uri-style".into(), self.uri_style.map(|s| s.as_str().to_owned()).unwrap_or_default()),
+            (
+                "s3-uri-style".into(),
+                self.uri_style.map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            ),
             ("tls-ca-chain".into(), list(&self.tls_ca_chain)),
-            ("delete-older-than-days".into(), self.delete_older_than_days.map(|d| d.to_string()).unwrap_or_default()),
+            (
+                "delete-older-than-days".into(),
+                self.delete_older_than_days.map(|d| d.to_string()).unwrap_or_default(),
+            ),
         ]
     }
 
@@ -127,12 +137,26 @@ impl S3Info {
             None => None,
             Some("path") => Some(UriStyle::Path),
             Some("host") => Some(UriStyle::Host),
-            Some(_) => return Err(Error::wrong_type(relation, BagSide::RemoteApp, "s3-uri-style", "path or host", "another word")),
+            Some(_) => {
+                return Err(Error::wrong_type(
+                    relation,
+                    BagSide::RemoteApp,
+                    "s3-uri-style",
+                    "path or host",
+                    "another word",
+                ))
+            }
         };
         let delete_older_than_days = match get("delete-older-than-days") {
             None => None,
             Some(text) => Some(text.trim().parse::<u64>().map_err(|_| {
-                Error::wrong_type(relation, BagSide::RemoteApp, "delete-older-than-days", "a whole number of days", "other text")
+                Error::wrong_type(
+                    relation,
+                    BagSide::RemoteApp,
+                    "delete-older-than-days",
+                    "a whole number of days",
+                    "other text",
+                )
             })?),
         };
         Ok(S3Info {
@@ -154,7 +178,9 @@ impl S3Info {
 
 /// Whether a `lib-version` text says LIBAPI ≥ 1 (`float(x) >= 1` in the library).
 pub fn is_v1(lib_version: Option<&str>) -> bool {
-    lib_version.and_then(|v| v.trim().parse::<f64>().ok()).is_some_and(|v| v >= 1.0)
+    lib_version
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .is_some_and(|v| v >= 1.0)
 }
 
 /// A workload's side of `s3`.
@@ -170,7 +196,12 @@ impl S3Requirer {
     /// A requirer on `endpoint` speaking `version`, asking for `bucket` (`None`: the
     /// provider's choice, or `relation-<id>` for v0 providers).
     pub fn new(endpoint: impl Into<String>, version: S3Version, bucket: Option<String>) -> Self {
-        Self { endpoint: endpoint.into(), version, bucket, path: None }
+        Self {
+            endpoint: endpoint.into(),
+            version,
+            bucket,
+            path: None,
+        }
     }
 
     /// Asks for a path inside the bucket (v1 only).
@@ -200,7 +231,9 @@ impl S3Requirer {
                     Some(bucket) => {
                         app.insert("bucket".into(), bucket.clone());
                     }
-                    None if !is_v1(provider.get(LIB_VERSION).map(String::as_str)) && !own_app.contains_key("bucket") => {
+                    None if !is_v1(provider.get(LIB_VERSION).map(String::as_str))
+                        && !own_app.contains_key("bucket") =>
+                    {
                         app.insert("bucket".into(), fallback);
                     }
                     None => {}
@@ -238,11 +271,19 @@ impl S3Requirer {
                 first = Some((relation, label, provider));
             }
         }
-        let Some((relation, label, provider)) = first else { return Ok(None) };
+        let Some((relation, label, provider)) = first else {
+            return Ok(None);
+        };
         self.read(ctx, &relation, &label, &provider).map(Some)
     }
 
-    fn read<C: Charm>(&self, ctx: &mut Context<'_, C>, relation: &Relation, label: &RelationLabel, provider: &Databag) -> Result<S3Info, Error> {
+    fn read<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        relation: &Relation,
+        label: &RelationLabel,
+        provider: &Databag,
+    ) -> Result<S3Info, Error> {
         let view = BagView::from_bag(provider);
         let secret_fields: Vec<String> = match self.version {
             S3Version::V0 => Vec::new(),
@@ -303,7 +344,9 @@ pub struct S3Provider {
 impl S3Provider {
     /// A provider on `endpoint` (answers v0 and v1 requirers).
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self { endpoint: endpoint.into() }
+        Self {
+            endpoint: endpoint.into(),
+        }
     }
 
     /// Every live relation with what the requirer wrote.
@@ -321,7 +364,13 @@ impl S3Provider {
     /// Writes `lib-version` (as the v1 library does at relation-created) and, once the
     /// requirer has asked, `info`: keys into `secret-extra` for v1 requirers, plaintext
     /// for v0 ones (plus the v0 `data` mirror).
-    pub fn publish<C: Charm>(&self, ctx: &mut Context<'_, C>, leader: &Leader, request: &S3Request, info: &S3Info) -> Result<bool, Error> {
+    pub fn publish<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        leader: &Leader,
+        request: &S3Request,
+        info: &S3Info,
+    ) -> Result<bool, Error> {
         let label = &request.label;
         let on = |e: charm_sdk::Error| Error::from(e).on(label);
         let own = ctx.local_app_data(&request.relation, Some(leader)).map_err(on)?;
@@ -351,7 +400,15 @@ pub fn decode_request(relation: Relation, label: RelationLabel, remote: Databag)
         S3Version::V1
     };
     let get = |k: &str| remote.get(k).filter(|v| !v.is_empty()).cloned();
-    Ok(S3Request { bucket: get("bucket"), path: get("path"), relation, label, version, requested_secrets, remote })
+    Ok(S3Request {
+        bucket: get("bucket"),
+        path: get("path"),
+        relation,
+        label,
+        version,
+        requested_secrets,
+        remote,
+    })
 }
 
 #[cfg(test)]
@@ -376,13 +433,18 @@ mod tests {
         let info = S3Info {
             access_key: "a".into(),
             secret_key: "s".into(),
-            tls_ca_chain: Some(vec!["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into()]),
+            tls_ca_chain: Some(vec![
+                "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into()
+            ]),
             attributes: Some(vec!["a:1".into(), "b:2".into()]),
             delete_older_than_days: Some(7),
             ..S3Info::default()
         };
         let fields: Databag = info.fields().into_iter().filter(|(_, v)| !v.is_empty()).collect();
-        assert_eq!(fields["tls-ca-chain"], r#"["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"]"#);
+        assert_eq!(
+            fields["tls-ca-chain"],
+            r#"["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"]"#
+        );
         assert_eq!(fields["attributes"], r#"["a:1", "b:2"]"#);
         let label = RelationLabel::from_parts("s3", 1, None);
         let back = S3Info::decode(&fields, &label).unwrap();

@@ -68,28 +68,57 @@ impl Interface for SparkServiceAccount {
     type Response = ServiceAccountGrant;
     type Connection = ServiceAccountGrant;
 
-    fn encode_request(request: &ServiceAccountRequest, relation: &RelationLabel) -> Result<Vec<(String, String)>, Error> {
+    fn encode_request(
+        request: &ServiceAccountRequest,
+        relation: &RelationLabel,
+    ) -> Result<Vec<(String, String)>, Error> {
         let valid = |s: &str| !s.is_empty() && !s.contains(':');
         if !valid(&request.namespace) || !valid(&request.name) {
-            return Err(Error::invalid(relation, "the service account must be namespace:name, both non-empty and without ':'"));
+            return Err(Error::invalid(
+                relation,
+                "the service account must be namespace:name, both non-empty and without ':'",
+            ));
         }
         Ok(vec![
             ("service-account".to_owned(), request.wire()),
-            ("skip-creation".to_owned(), if request.skip_creation { "true" } else { "false" }.to_owned()),
+            (
+                "skip-creation".to_owned(),
+                if request.skip_creation { "true" } else { "false" }.to_owned(),
+            ),
         ])
     }
 
     fn decode_request(raw: &RemoteRequest, relation: &RelationLabel) -> Result<ServiceAccountRequest, Error> {
-        let Some((namespace, name)) = raw.resource.split_once(':').filter(|(n, a)| !n.is_empty() && !a.is_empty() && !a.contains(':'))
+        let Some((namespace, name)) = raw
+            .resource
+            .split_once(':')
+            .filter(|(n, a)| !n.is_empty() && !a.is_empty() && !a.contains(':'))
         else {
-            return Err(Error::wrong_type(relation, BagSide::RemoteApp, "service-account", "namespace:name", "another shape"));
+            return Err(Error::wrong_type(
+                relation,
+                BagSide::RemoteApp,
+                "service-account",
+                "namespace:name",
+                "another shape",
+            ));
         };
         let skip_creation = match raw.field("skip-creation") {
             None => false,
-            Some(text) => parse_flag(text)
-                .ok_or_else(|| Error::wrong_type(relation, BagSide::RemoteApp, "skip-creation", "true or false", "another word"))?,
+            Some(text) => parse_flag(text).ok_or_else(|| {
+                Error::wrong_type(
+                    relation,
+                    BagSide::RemoteApp,
+                    "skip-creation",
+                    "true or false",
+                    "another word",
+                )
+            })?,
         };
-        Ok(ServiceAccountRequest { namespace: namespace.to_owned(), name: name.to_owned(), skip_creation })
+        Ok(ServiceAccountRequest {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            skip_creation,
+        })
     }
 
     fn requested_secrets(_request: &ServiceAccountRequest) -> Vec<String> {
@@ -101,21 +130,37 @@ impl Interface for SparkServiceAccount {
     }
 
     fn encode_response(grant: &ServiceAccountGrant, raw: &RemoteRequest) -> Vec<(String, String)> {
-        let account = if grant.service_account.is_empty() { raw.resource.clone() } else { grant.service_account.clone() };
+        let account = if grant.service_account.is_empty() {
+            raw.resource.clone()
+        } else {
+            grant.service_account.clone()
+        };
         vec![
             ("service-account".to_owned(), account),
-            ("spark-properties".to_owned(), pyjson::dumps(&grant.spark_properties).unwrap_or_else(|_| "{}".to_owned())),
-            ("resource-manifest".to_owned(), grant.resource_manifest.clone().unwrap_or_default()),
+            (
+                "spark-properties".to_owned(),
+                pyjson::dumps(&grant.spark_properties).unwrap_or_else(|_| "{}".to_owned()),
+            ),
+            (
+                "resource-manifest".to_owned(),
+                grant.resource_manifest.clone().unwrap_or_default(),
+            ),
         ]
     }
 
     fn decode_answer(answer: &Answer) -> Result<ServiceAccountGrant, Error> {
         let service_account = required(answer, "service-account")?;
         let properties = required(answer, "spark-properties")?;
-        let value: serde_json::Value =
-            serde_json::from_str(&properties).map_err(|e| Error::malformed(&answer.label, BagSide::Secret, "spark-properties", &e))?;
+        let value: serde_json::Value = serde_json::from_str(&properties)
+            .map_err(|e| Error::malformed(&answer.label, BagSide::Secret, "spark-properties", &e))?;
         let serde_json::Value::Object(map) = value else {
-            return Err(Error::wrong_type(&answer.label, BagSide::Secret, "spark-properties", "a JSON object", kind_of(&value)));
+            return Err(Error::wrong_type(
+                &answer.label,
+                BagSide::Secret,
+                "spark-properties",
+                "a JSON object",
+                kind_of(&value),
+            ));
         };
         let spark_properties = map
             .into_iter()
@@ -124,7 +169,11 @@ impl Interface for SparkServiceAccount {
                 other => (k, other.to_string()),
             })
             .collect();
-        Ok(ServiceAccountGrant { service_account, spark_properties, resource_manifest: answer.get("resource-manifest").map(str::to_owned) })
+        Ok(ServiceAccountGrant {
+            service_account,
+            spark_properties,
+            resource_manifest: answer.get("resource-manifest").map(str::to_owned),
+        })
     }
 }
 

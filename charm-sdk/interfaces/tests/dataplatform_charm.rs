@@ -6,7 +6,9 @@
 
 mod interop_support;
 
-use charm_interfaces::dataplatform::database::{DatabaseRequest, DatabaseResponse, PostgresqlProvider, PostgresqlRequirer, ZooKeeperProvider};
+use charm_interfaces::dataplatform::database::{
+    DatabaseRequest, DatabaseResponse, PostgresqlProvider, PostgresqlRequirer, ZooKeeperProvider,
+};
 use charm_interfaces::dataplatform::kafka::{KafkaProvider, KafkaRequirer, KafkaResponse, TopicRequest};
 use charm_interfaces::dataplatform::{Credentials, FlagSpelling, Tls};
 use charm_sdk::prelude::*;
@@ -23,7 +25,8 @@ const DEFAULT_REQUESTED: &str =
 struct KafkaClient;
 
 impl Charm for KafkaClient {
-    const CHARMCRAFT: &'static str = "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -37,7 +40,10 @@ impl Charm for KafkaClient {
             return Err(Stop::blocked("needs a kafka relation"));
         };
         let tls = conn.tls.map(|t| t.enabled).unwrap_or(false);
-        ctx.add_status(Status::active(format!("{} as {} (tls {tls})", conn.endpoints, conn.credentials.username)));
+        ctx.add_status(Status::active(format!(
+            "{} as {} (tls {tls})",
+            conn.endpoints, conn.credentials.username
+        )));
         if conn.credentials.password.expose() != "s3cr3t-pw" {
             return Err(Stop::blocked("wrong password"));
         }
@@ -81,12 +87,17 @@ impl Charm for KafkaBroker {
 }
 
 fn kafka_client_rel() -> Relation {
-    Relation::new("kafka-cluster").interface("kafka_client").remote_app("kafka-k8s")
+    Relation::new("kafka-cluster")
+        .interface("kafka_client")
+        .remote_app("kafka-k8s")
 }
 
 fn kafka_broker_rel(requirer_app: &charm_testing::RunOutput, requirer_rel: &Relation) -> Relation {
     let written = relation_in(requirer_app, requirer_rel);
-    Relation::new("kafka-client").interface("kafka_client").remote_app("data-integrator").remote_app_data(written.local_app_data.clone())
+    Relation::new("kafka-client")
+        .interface("kafka_client")
+        .remote_app("data-integrator")
+        .remote_app_data(written.local_app_data.clone())
 }
 
 // ---- tests -----------------------------------------------------------------------------
@@ -95,7 +106,10 @@ fn kafka_broker_rel(requirer_app: &charm_testing::RunOutput, requirer_rel: &Rela
 fn requirer_writes_what_the_library_writes_and_waits() {
     let rel = kafka_client_rel();
     let out = Context::<KafkaClient>::new()
-        .run(TestEvent::relation_created(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_created(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     let written = relation_in(&out, &rel);
     assert_eq!(
@@ -110,12 +124,24 @@ fn requirer_writes_what_the_library_writes_and_waits() {
     assert_eq!(written.local_unit_data["requested-secrets"], DEFAULT_REQUESTED);
     assert_eq!(written.local_unit_data["provided-secrets"], r#"["mtls-cert"]"#);
     assert_eq!(written.local_unit_data["data"], "{}");
-    validate("kafka_client-v0-requirer", &written.local_app_data, Some(&written.local_unit_data));
+    validate(
+        "kafka_client-v0-requirer",
+        &written.local_app_data,
+        Some(&written.local_unit_data),
+    );
     assert_eq!(out.unit_status().kind, StatusKind::Waiting);
-    assert!(out.unit_status().message.contains(&format!("kafka-cluster:{} (kafka-k8s)", rel.id)), "{}", out.unit_status().message);
+    assert!(
+        out.unit_status()
+            .message
+            .contains(&format!("kafka-cluster:{} (kafka-k8s)", rel.id)),
+        "{}",
+        out.unit_status().message
+    );
 
     // Idempotent: a second reconcile sends nothing.
-    let again = Context::<KafkaClient>::new().run(TestEvent::update_status(), out.state.clone()).unwrap();
+    let again = Context::<KafkaClient>::new()
+        .run(TestEvent::update_status(), out.state.clone())
+        .unwrap();
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
 }
 
@@ -123,12 +149,18 @@ fn requirer_writes_what_the_library_writes_and_waits() {
 fn provider_publishes_secrets_and_requirer_reads_them() {
     let client_rel = kafka_client_rel();
     let client = Context::<KafkaClient>::new()
-        .run(TestEvent::relation_created(&client_rel), State::default().leader(true).relation(client_rel.clone()))
+        .run(
+            TestEvent::relation_created(&client_rel),
+            State::default().leader(true).relation(client_rel.clone()),
+        )
         .unwrap();
 
     let broker_rel = kafka_broker_rel(&client, &client_rel);
     let broker = Context::<KafkaBroker>::new()
-        .run(TestEvent::relation_changed(&broker_rel), State::default().leader(true).relation(broker_rel.clone()))
+        .run(
+            TestEvent::relation_changed(&broker_rel),
+            State::default().leader(true).relation(broker_rel.clone()),
+        )
         .unwrap();
     let answer = &relation_in(&broker, &broker_rel).local_app_data;
     assert!(answer["secret-user"].starts_with("secret:"), "{answer:?}");
@@ -137,7 +169,10 @@ fn provider_publishes_secrets_and_requirer_reads_them() {
     assert_eq!(answer["endpoints"], "kafka-k8s-0.kafka-k8s-endpoints:9092");
     assert_eq!(answer["consumer-group-prefix"], format!("relation-{}-", broker_rel.id));
     for hidden in ["username", "password", "tls", "tls-ca"] {
-        assert!(!answer.contains_key(hidden), "{hidden} must travel in a secret: {answer:?}");
+        assert!(
+            !answer.contains_key(hidden),
+            "{hidden} must travel in a secret: {answer:?}"
+        );
     }
     // The data mirror is the requirer's bag as json.dumps'ed by Python.
     let mirror = interop_support::python(
@@ -148,28 +183,55 @@ fn provider_publishes_secrets_and_requirer_reads_them() {
     validate("kafka_client-v0-provider", answer, None);
 
     // One app-owned secret per group, labelled and granted to the relation.
-    let user = broker.state.secret_by_label(&format!("kafka-client.{}.user.secret", broker_rel.id)).expect("user secret");
-    assert_eq!(user.newest_content().keys().collect::<Vec<_>>(), ["password", "username"]);
+    let user = broker
+        .state
+        .secret_by_label(&format!("kafka-client.{}.user.secret", broker_rel.id))
+        .expect("user secret");
+    assert_eq!(
+        user.newest_content().keys().collect::<Vec<_>>(),
+        ["password", "username"]
+    );
     assert!(user.remote_grants.contains_key(&broker_rel.id));
-    let tls = broker.state.secret_by_label(&format!("kafka-client.{}.tls.secret", broker_rel.id)).expect("tls secret");
+    let tls = broker
+        .state
+        .secret_by_label(&format!("kafka-client.{}.tls.secret", broker_rel.id))
+        .expect("tls secret");
     assert_eq!(tls.newest_content()["tls"], "disabled");
     assert!(!tls.newest_content().contains_key("tls-ca"));
 
     // Reconciling again changes nothing (no new secret, no new revision, no relation-set).
-    let again = Context::<KafkaBroker>::new().run(TestEvent::update_status(), broker.state.clone()).unwrap();
+    let again = Context::<KafkaBroker>::new()
+        .run(TestEvent::update_status(), broker.state.clone())
+        .unwrap();
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
-    assert_eq!(again.calls_to("secret-add") + again.calls_to("secret-set"), 0, "{:?}", again.calls);
+    assert_eq!(
+        again.calls_to("secret-add") + again.calls_to("secret-set"),
+        0,
+        "{:?}",
+        again.calls
+    );
 
     // The requirer reads the credentials through the granted secrets, with its own labels.
     let (rel, secrets) = hand_over(&broker, &broker_rel, relation_in(&client, &client_rel).clone());
     let mut state = client.state.clone();
     state.relations = vec![rel.clone()];
     state.secrets = secrets;
-    let out = Context::<KafkaClient>::new().run(TestEvent::relation_changed(&rel), state).unwrap();
+    let out = Context::<KafkaClient>::new()
+        .run(TestEvent::relation_changed(&rel), state)
+        .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
-    assert!(out.unit_status().message.contains(&format!("as relation-{}", broker_rel.id)));
+    assert!(out
+        .unit_status()
+        .message
+        .contains(&format!("as relation-{}", broker_rel.id)));
     let label = format!("kafka-cluster.{}.user.secret", rel.id);
-    assert!(out.calls.iter().any(|c| c.starts_with("secret-get") && c.contains(&label)), "{:?}", out.calls);
+    assert!(
+        out.calls
+            .iter()
+            .any(|c| c.starts_with("secret-get") && c.contains(&label)),
+        "{:?}",
+        out.calls
+    );
     // The requirer unit mirrors the provider's bag.
     assert!(relation_in(&out, &rel).local_unit_data["data"].contains("\"secret-user\": \"secret:"));
 }
@@ -181,7 +243,10 @@ fn requirers_without_requested_secrets_get_the_flat_layout() {
         .remote_app("legacy-client")
         .remote_app_data([("topic", "legacy"), ("extra-user-roles", "consumer")]);
     let out = Context::<KafkaBroker>::new()
-        .run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     let answer = &relation_in(&out, &rel).local_app_data;
     assert_eq!(answer["username"], format!("relation-{}", rel.id));
@@ -198,7 +263,10 @@ fn nothing_is_published_before_the_resource_is_named() {
         .remote_app("data-integrator")
         .remote_app_data([("requested-secrets", DEFAULT_REQUESTED)]);
     let out = Context::<KafkaBroker>::new()
-        .run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     assert_eq!(out.calls_to("relation-set"), 0);
     assert!(relation_in(&out, &rel).local_app_data.is_empty());
@@ -211,10 +279,19 @@ fn bad_requirer_data_blocks_naming_the_relation() {
         .remote_app("broken-client")
         .remote_app_data([("topic", "t"), ("requested-secrets", "[\"username\",")]);
     let out = Context::<KafkaBroker>::new()
-        .run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Blocked);
-    assert!(out.unit_status().message.contains(&format!("kafka-client:{} (broken-client)", rel.id)), "{}", out.unit_status().message);
+    assert!(
+        out.unit_status()
+            .message
+            .contains(&format!("kafka-client:{} (broken-client)", rel.id)),
+        "{}",
+        out.unit_status().message
+    );
     assert!(out.unit_status().message.contains("requested-secrets"));
 }
 
@@ -226,12 +303,25 @@ fn an_unreadable_secret_blocks_naming_the_relation_and_uri_not_content() {
         ("secret-user", "secret:cn1hsg3mg4a7btr2p5bg"),
     ]);
     let out = Context::<KafkaClient>::new()
-        .run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     let status = out.unit_status();
     assert_eq!(status.kind, StatusKind::Blocked, "{status:?}");
-    assert!(status.message.contains(&format!("kafka-cluster:{} (kafka-k8s)", rel.id)), "{}", status.message);
-    assert!(status.message.contains("secret:cn1hsg3mg4a7btr2p5bg"), "{}", status.message);
+    assert!(
+        status
+            .message
+            .contains(&format!("kafka-cluster:{} (kafka-k8s)", rel.id)),
+        "{}",
+        status.message
+    );
+    assert!(
+        status.message.contains("secret:cn1hsg3mg4a7btr2p5bg"),
+        "{}",
+        status.message
+    );
 }
 
 #[test]
@@ -245,7 +335,10 @@ fn v1_requirers_get_a_requests_list_and_per_request_secrets() {
         .remote_app("data-integrator")
         .remote_app_data([("version", "v1"), ("requests", requests.as_str())]);
     let out = Context::<KafkaBroker>::new()
-        .run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone()))
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
         .unwrap();
     let answer = &relation_in(&out, &rel).local_app_data;
     assert_eq!(answer["version"], "v1");
@@ -254,10 +347,18 @@ fn v1_requirers_get_a_requests_list_and_per_request_secrets() {
     assert_eq!(item["request-id"], request_id.as_str());
     assert_eq!(item["salt"], "0123456789abcdef");
     assert!(item["secret-user"].as_str().unwrap().starts_with("secret:"));
-    assert!(item["secret-extra"].as_str().unwrap().starts_with("secret:"), "consumer-group-prefix is an extra secret in v1");
-    let tls = out.state.secret_by_label(&format!("kafka-client.{}.{request_id}.tls.secret", rel.id)).expect("v1 tls secret");
+    assert!(
+        item["secret-extra"].as_str().unwrap().starts_with("secret:"),
+        "consumer-group-prefix is an extra secret in v1"
+    );
+    let tls = out
+        .state
+        .secret_by_label(&format!("kafka-client.{}.{request_id}.tls.secret", rel.id))
+        .expect("v1 tls secret");
     assert_eq!(tls.newest_content()["tls"], "false", "v1 keeps tls as a JSON boolean");
-    assert!(answer["requests"].starts_with(&format!(r#"[{{"resource": "events", "request-id": "{request_id}", "salt""#)));
+    assert!(answer["requests"].starts_with(&format!(
+        r#"[{{"resource": "events", "request-id": "{request_id}", "salt""#
+    )));
 }
 
 // ---- database family -------------------------------------------------------------------
@@ -265,7 +366,8 @@ fn v1_requirers_get_a_requests_list_and_per_request_secrets() {
 struct PgClient;
 
 impl Charm for PgClient {
-    const CHARMCRAFT: &'static str = "name: pg-client\nrequires: {database: {interface: postgresql_client, limit: 1}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: pg-client\nrequires: {database: {interface: postgresql_client, limit: 1}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -278,7 +380,10 @@ impl Charm for PgClient {
         request.external_node_connectivity = true;
         let pg = PostgresqlRequirer::new("database", request);
         let conn = pg.reconcile(ctx)?.or_blocked("needs postgresql")?;
-        ctx.add_status(Status::active(format!("{} ro={:?}", conn.endpoints, conn.read_only_endpoints)));
+        ctx.add_status(Status::active(format!(
+            "{} ro={:?}",
+            conn.endpoints, conn.read_only_endpoints
+        )));
         Ok(())
     }
 }
@@ -304,7 +409,13 @@ impl Charm for Postgres {
                     endpoints: "postgresql-k8s-primary:5432".into(),
                     read_only_endpoints: Some("postgresql-k8s-replicas:5432".into()),
                     version: Some("16.6".into()),
-                    uris: Some(format!("postgresql://{user}:pw@postgresql-k8s-primary:5432/{}", request.typed.database).into()),
+                    uris: Some(
+                        format!(
+                            "postgresql://{user}:pw@postgresql-k8s-primary:5432/{}",
+                            request.typed.database
+                        )
+                        .into(),
+                    ),
                     credentials: Some(Credentials::new(user, "pw")),
                     tls: Some(Tls::disabled()),
                     ..DatabaseResponse::default()
@@ -318,29 +429,61 @@ impl Charm for Postgres {
 
 #[test]
 fn postgresql_both_sides_match_the_schemas() {
-    let client_rel = Relation::new("database").interface("postgresql_client").remote_app("postgresql-k8s");
+    let client_rel = Relation::new("database")
+        .interface("postgresql_client")
+        .remote_app("postgresql-k8s");
     let client = Context::<PgClient>::new()
-        .run(TestEvent::relation_created(&client_rel), State::default().leader(true).relation(client_rel.clone()))
+        .run(
+            TestEvent::relation_created(&client_rel),
+            State::default().leader(true).relation(client_rel.clone()),
+        )
         .unwrap();
     let asked = relation_in(&client, &client_rel);
     assert_eq!(asked.local_app_data["database"], "app-db");
     assert_eq!(asked.local_app_data["external-node-connectivity"], "true");
-    validate("postgresql_client-v0-requirer", &asked.local_app_data, Some(&asked.local_unit_data));
+    validate(
+        "postgresql_client-v0-requirer",
+        &asked.local_app_data,
+        Some(&asked.local_unit_data),
+    );
 
-    let pg_rel = Relation::new("database").interface("postgresql_client").remote_app("pg-client").remote_app_data(asked.local_app_data.clone());
-    let pg = Context::<Postgres>::new().run(TestEvent::relation_changed(&pg_rel), State::default().leader(true).relation(pg_rel.clone())).unwrap();
+    let pg_rel = Relation::new("database")
+        .interface("postgresql_client")
+        .remote_app("pg-client")
+        .remote_app_data(asked.local_app_data.clone());
+    let pg = Context::<Postgres>::new()
+        .run(
+            TestEvent::relation_changed(&pg_rel),
+            State::default().leader(true).relation(pg_rel.clone()),
+        )
+        .unwrap();
     let answer = relation_in(&pg, &pg_rel);
     assert_eq!(answer.local_app_data["database"], "app-db");
-    assert_eq!(answer.local_app_data["read-only-endpoints"], "postgresql-k8s-replicas:5432");
-    let user = pg.state.secret_by_label(&format!("database.{}.user.secret", pg_rel.id)).unwrap();
-    assert_eq!(user.newest_content().keys().collect::<Vec<_>>(), ["password", "uris", "username"]);
-    validate("postgresql_client-v0-provider", &answer.local_app_data, Some(&answer.local_unit_data));
+    assert_eq!(
+        answer.local_app_data["read-only-endpoints"],
+        "postgresql-k8s-replicas:5432"
+    );
+    let user = pg
+        .state
+        .secret_by_label(&format!("database.{}.user.secret", pg_rel.id))
+        .unwrap();
+    assert_eq!(
+        user.newest_content().keys().collect::<Vec<_>>(),
+        ["password", "uris", "username"]
+    );
+    validate(
+        "postgresql_client-v0-provider",
+        &answer.local_app_data,
+        Some(&answer.local_unit_data),
+    );
 
     let (rel, secrets) = hand_over(&pg, &pg_rel, asked.clone());
     let mut state = client.state.clone();
     state.relations = vec![rel.clone()];
     state.secrets = secrets;
-    let out = Context::<PgClient>::new().run(TestEvent::relation_changed(&rel), state).unwrap();
+    let out = Context::<PgClient>::new()
+        .run(TestEvent::relation_changed(&rel), state)
+        .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
     assert!(out.unit_status().message.contains("postgresql-k8s-replicas:5432"));
 }
@@ -368,7 +511,10 @@ impl Charm for ZooKeeperCharm {
                     chroot: Some(chroot.clone()),
                     uris: Some(format!("{endpoints}{chroot}").into()),
                     endpoints,
-                    credentials: Some(Credentials::new(format!("relation-{}", relation.incoming.relation.id), "zk-pw")),
+                    credentials: Some(Credentials::new(
+                        format!("relation-{}", relation.incoming.relation.id),
+                        "zk-pw",
+                    )),
                     tls: Some(Tls::disabled()),
                     tls_spelling: FlagSpelling::EnabledDisabled,
                     ..DatabaseResponse::default()
@@ -382,20 +528,41 @@ impl Charm for ZooKeeperCharm {
 
 #[test]
 fn zookeeper_answers_kafka_like_the_zookeeper_charm() {
-    let rel = Relation::new("zookeeper").interface("zookeeper").remote_app("kafka-k8s").remote_app_data([
-        ("requested-secrets", DEFAULT_REQUESTED),
-        ("provided-secrets", r#"["mtls-cert"]"#),
-        ("database", "/kafka-k8s"),
-        ("extra-user-roles", "cdrwa"),
-    ]);
-    validate("zookeeper-v0-requirer", &rel.remote_app_data, Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])));
-    let out = Context::<ZooKeeperCharm>::new().run(TestEvent::relation_changed(&rel), State::default().leader(true).relation(rel.clone())).unwrap();
+    let rel = Relation::new("zookeeper")
+        .interface("zookeeper")
+        .remote_app("kafka-k8s")
+        .remote_app_data([
+            ("requested-secrets", DEFAULT_REQUESTED),
+            ("provided-secrets", r#"["mtls-cert"]"#),
+            ("database", "/kafka-k8s"),
+            ("extra-user-roles", "cdrwa"),
+        ]);
+    validate(
+        "zookeeper-v0-requirer",
+        &rel.remote_app_data,
+        Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])),
+    );
+    let out = Context::<ZooKeeperCharm>::new()
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
     let answer = &relation_in(&out, &rel).local_app_data;
     assert_eq!(answer["database"], "/kafka-k8s");
     assert_eq!(answer["chroot"], "/kafka-k8s");
     validate("zookeeper-v0-provider", answer, None);
-    let user = out.state.secret_by_label(&format!("zookeeper.{}.user.secret", rel.id)).unwrap();
-    assert_eq!(user.newest_content()["uris"], "zookeeper-k8s-0.zookeeper-k8s-endpoints:2181/kafka-k8s");
-    let tls = out.state.secret_by_label(&format!("zookeeper.{}.tls.secret", rel.id)).unwrap();
+    let user = out
+        .state
+        .secret_by_label(&format!("zookeeper.{}.user.secret", rel.id))
+        .unwrap();
+    assert_eq!(
+        user.newest_content()["uris"],
+        "zookeeper-k8s-0.zookeeper-k8s-endpoints:2181/kafka-k8s"
+    );
+    let tls = out
+        .state
+        .secret_by_label(&format!("zookeeper.{}.tls.secret", rel.id))
+        .unwrap();
     assert_eq!(tls.newest_content()["tls"], "disabled");
 }

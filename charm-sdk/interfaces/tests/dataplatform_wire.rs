@@ -26,13 +26,21 @@ fn label(endpoint: &str, app: &str) -> RelationLabel {
     RelationLabel::from_parts(endpoint, 12, Some(app))
 }
 
-fn answer(endpoint: &str, provider_bag: &Databag, requested: &[&str], secrets: &[(SecretGroup, &[(&str, &str)])]) -> Answer {
+fn answer(
+    endpoint: &str,
+    provider_bag: &Databag,
+    requested: &[&str],
+    secrets: &[(SecretGroup, &[(&str, &str)])],
+) -> Answer {
     let requested: Vec<String> = requested.iter().map(|s| (*s).to_owned()).collect();
-    let secrets: BTreeMap<SecretGroup, SecretContent> =
-        secrets.iter().map(|(g, content)| (*g, bag(content))).collect();
+    let secrets: BTreeMap<SecretGroup, SecretContent> = secrets.iter().map(|(g, content)| (*g, bag(content))).collect();
     let view = BagView::from_bag(provider_bag);
     Answer {
-        relation: charm_sdk::Relation { id: juju_model::RelationId(12), endpoint: endpoint.into(), peer: false },
+        relation: charm_sdk::Relation {
+            id: juju_model::RelationId(12),
+            endpoint: endpoint.into(),
+            peer: false,
+        },
         label: label(endpoint, "provider"),
         fields: view.resolve(&requested, &secrets),
     }
@@ -42,13 +50,20 @@ fn answer(endpoint: &str, provider_bag: &Databag, requested: &[&str], secrets: &
 #[test]
 fn data_integrator_request_decodes() {
     let requirer = bag(&[
-        ("data", r#"{"endpoints": "10.1.1.1:9092", "secret-user": "secret:cv5r2b0mg4a7btr2p5c0"}"#),
+        (
+            "data",
+            r#"{"endpoints": "10.1.1.1:9092", "secret-user": "secret:cv5r2b0mg4a7btr2p5c0"}"#,
+        ),
         ("extra-user-roles", "producer,consumer"),
         ("provided-secrets", r#"["mtls-cert"]"#),
         ("requested-secrets", DEFAULT_REQUESTED),
         ("topic", "test-topic"),
     ]);
-    validate("kafka_client-v0-requirer", &requirer, Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])));
+    validate(
+        "kafka_client-v0-requirer",
+        &requirer,
+        Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])),
+    );
     let data = decode_requirer_bag(&requirer, &KAFKA_CLIENT, &label("kafka-client", "data-integrator")).unwrap();
     assert_eq!(data.protocol, Protocol::V0);
     let raw = &data.requests[0];
@@ -66,7 +81,10 @@ fn kafka_operator_answer_reads_back() {
     let provider = bag(&[
         ("consumer-group-prefix", "relation-12-"),
         ("data", r#"{"extra-user-roles": "consumer", "topic": "test-topic"}"#),
-        ("endpoints", "kafka-k8s-0.kafka-k8s-endpoints:9092,kafka-k8s-1.kafka-k8s-endpoints:9092"),
+        (
+            "endpoints",
+            "kafka-k8s-0.kafka-k8s-endpoints:9092,kafka-k8s-1.kafka-k8s-endpoints:9092",
+        ),
         ("resource", "test-topic"),
         ("salt", "Kq0wLd3XUgIvTDdH"),
         ("secret-tls", "secret:cv5r2b0mg4a7btr2p5cg"),
@@ -78,10 +96,25 @@ fn kafka_operator_answer_reads_back() {
     let a = answer(
         "kafka",
         &provider,
-        &["username", "password", "tls", "tls-ca", "uris", "read-only-uris", "entity-name", "entity-password"],
+        &[
+            "username",
+            "password",
+            "tls",
+            "tls-ca",
+            "uris",
+            "read-only-uris",
+            "entity-name",
+            "entity-password",
+        ],
         &[
             (SecretGroup::User, &[("username", "relation-12"), ("password", "pw")]),
-            (SecretGroup::Tls, &[("tls", "enabled"), ("tls-ca", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----")]),
+            (
+                SecretGroup::Tls,
+                &[
+                    ("tls", "enabled"),
+                    ("tls-ca", "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----"),
+                ],
+            ),
         ],
     );
     let conn = KafkaClient::decode_answer(&a).unwrap();
@@ -104,7 +137,12 @@ fn legacy_flat_answers_read_back() {
         ("uris", "zk-0:2181,zk-1:2181/kafka"),
         ("username", "relation-12"),
     ]);
-    let a = answer("zookeeper", &provider, &["username", "password", "tls", "tls-ca", "uris"], &[]);
+    let a = answer(
+        "zookeeper",
+        &provider,
+        &["username", "password", "tls", "tls-ca", "uris"],
+        &[],
+    );
     let conn = ZooKeeper::decode_answer(&a).unwrap();
     assert_eq!(conn.uris.unwrap().expose(), "zk-0:2181,zk-1:2181/kafka");
     assert!(!conn.tls.unwrap().enabled);
@@ -112,18 +150,31 @@ fn legacy_flat_answers_read_back() {
 
 #[test]
 fn missing_credentials_wait_and_wrong_words_block() {
-    let a = answer("database", &bag(&[("database", "db"), ("endpoints", "pg:5432")]), &["username", "password"], &[]);
+    let a = answer(
+        "database",
+        &bag(&[("database", "db"), ("endpoints", "pg:5432")]),
+        &["username", "password"],
+        &[],
+    );
     let err = PostgresqlClient::decode_answer(&a).unwrap_err();
     assert!(err.is_not_yet(), "{err}");
     let a = answer(
         "database",
-        &bag(&[("endpoints", "pg:5432"), ("username", "u"), ("password", "p"), ("tls", "sometimes")]),
+        &bag(&[
+            ("endpoints", "pg:5432"),
+            ("username", "u"),
+            ("password", "p"),
+            ("tls", "sometimes"),
+        ]),
         &[],
         &[],
     );
     let err = PostgresqlClient::decode_answer(&a).unwrap_err();
     assert!(matches!(err, Error::WrongType { .. }), "{err}");
-    assert!(!err.to_string().contains("sometimes"), "values never appear in errors: {err}");
+    assert!(
+        !err.to_string().contains("sometimes"),
+        "values never appear in errors: {err}"
+    );
 }
 
 #[test]
@@ -132,12 +183,22 @@ fn entity_requests_decode_and_validate_permissions() {
         ("database", "/app"),
         ("entity-type", "GROUP"),
         ("extra-group-roles", "admin"),
-        ("entity-permissions", r#"[{"resource_name": "x", "resource_type": "TOPIC", "privileges": ["READ"]}]"#),
+        (
+            "entity-permissions",
+            r#"[{"resource_name": "x", "resource_type": "TOPIC", "privileges": ["READ"]}]"#,
+        ),
         ("requested-secrets", DEFAULT_REQUESTED),
     ]);
-    validate("zookeeper-v0-requirer", &requirer, Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])));
+    validate(
+        "zookeeper-v0-requirer",
+        &requirer,
+        Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])),
+    );
     let l = label("zookeeper", "app");
-    let raw = decode_requirer_bag(&requirer, &ZOOKEEPER, &l).unwrap().requests.remove(0);
+    let raw = decode_requirer_bag(&requirer, &ZOOKEEPER, &l)
+        .unwrap()
+        .requests
+        .remove(0);
     let request = ZooKeeper::decode_request(&raw, &l).unwrap();
     assert_eq!(request.entity.entity_type, Some(EntityType::Group));
     let bad = bag(&[("database", "/app"), ("entity-permissions", "{\"not\": \"a list\"}")]);
@@ -147,10 +208,21 @@ fn entity_requests_decode_and_validate_permissions() {
 
 #[test]
 fn statuses_validate_and_read_back() {
-    let statuses = [RelationStatus { code: 4001, message: "Waiting for TLS".into(), resolution: "Relate TLS".into() }];
-    let provider = bag(&[("topic", "t"), ("endpoints", "k:9092"), ("status", &encode_statuses(&statuses))]);
+    let statuses = [RelationStatus {
+        code: 4001,
+        message: "Waiting for TLS".into(),
+        resolution: "Relate TLS".into(),
+    }];
+    let provider = bag(&[
+        ("topic", "t"),
+        ("endpoints", "k:9092"),
+        ("status", &encode_statuses(&statuses)),
+    ]);
     validate("kafka_client-v0-provider", &provider, None);
-    assert_eq!(decode_statuses(&provider, &label("kafka", "kafka-k8s")).unwrap(), statuses);
+    assert_eq!(
+        decode_statuses(&provider, &label("kafka", "kafka-k8s")).unwrap(),
+        statuses
+    );
 }
 
 #[test]

@@ -8,13 +8,16 @@ mod interop_support;
 
 use std::collections::BTreeMap;
 
-use charm_interfaces::azure_storage::{AzureStorage, AzureStorageInfo, AzureStorageProvider, AzureStorageRequirer, ConnectionProtocol, ContainerRequest};
+use charm_interfaces::azure_storage::{
+    AzureStorage, AzureStorageInfo, AzureStorageProvider, AzureStorageRequirer, ConnectionProtocol, ContainerRequest,
+};
 use charm_interfaces::dataplatform::requirer::Answer;
 use charm_interfaces::dataplatform::Interface;
 use charm_interfaces::error::RelationLabel;
 use charm_interfaces::s3::{decode_request, S3Info, S3Provider, S3Requirer, S3Version, UriStyle};
 use charm_interfaces::spark_service_account::{
-    ServiceAccountGrant, ServiceAccountRequest, SparkServiceAccount, SparkServiceAccountProvider, SparkServiceAccountRequirer,
+    ServiceAccountGrant, ServiceAccountRequest, SparkServiceAccount, SparkServiceAccountProvider,
+    SparkServiceAccountRequirer,
 };
 use charm_sdk::prelude::*;
 use charm_testing::{Context, Relation, State, TestEvent};
@@ -27,7 +30,8 @@ use proptest::prelude::*;
 struct S3Client<const V1: bool>;
 
 impl<const V1: bool> Charm for S3Client<V1> {
-    const CHARMCRAFT: &'static str = "name: spark-history-server-k8s\nrequires: {s3-credentials: {interface: s3, limit: 1}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: spark-history-server-k8s\nrequires: {s3-credentials: {interface: s3, limit: 1}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -39,7 +43,11 @@ impl<const V1: bool> Charm for S3Client<V1> {
         let version = if V1 { S3Version::V1 } else { S3Version::V0 };
         let s3 = S3Requirer::new("s3-credentials", version, None).with_path("spark-events");
         let info = s3.reconcile(ctx)?.or_blocked("needs s3")?;
-        ctx.add_status(Status::active(format!("{} {:?}", info.endpoint.unwrap_or_default(), info.tls_ca_chain)));
+        ctx.add_status(Status::active(format!(
+            "{} {:?}",
+            info.endpoint.unwrap_or_default(),
+            info.tls_ca_chain
+        )));
         Ok(())
     }
 }
@@ -67,7 +75,9 @@ impl Charm for S3Integrator {
                 endpoint: Some("https://s3.example.com".into()),
                 region: Some("eu-west-1".into()),
                 uri_style: Some(UriStyle::Path),
-                tls_ca_chain: Some(vec!["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into()]),
+                tls_ca_chain: Some(vec![
+                    "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into()
+                ]),
                 attributes: Some(vec!["x-amz-acl:private".into()]),
                 ..S3Info::default()
             };
@@ -78,23 +88,47 @@ impl Charm for S3Integrator {
 }
 
 fn client_rel() -> Relation {
-    Relation::new("s3-credentials").interface("s3").remote_app("s3-integrator")
+    Relation::new("s3-credentials")
+        .interface("s3")
+        .remote_app("s3-integrator")
 }
 
 #[test]
 fn s3_v0_round_trip_with_plaintext_keys() {
     let rel = client_rel();
-    let client = Context::<S3Client<false>>::new().run(TestEvent::relation_joined(&rel, 0), State::default().leader(true).relation(rel.clone())).unwrap();
+    let client = Context::<S3Client<false>>::new()
+        .run(
+            TestEvent::relation_joined(&rel, 0),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
     let asked = relation_in(&client, &rel);
-    assert_eq!(asked.local_app_data, bag(&[("bucket", &format!("relation-{}", rel.id))]));
+    assert_eq!(
+        asked.local_app_data,
+        bag(&[("bucket", &format!("relation-{}", rel.id))])
+    );
     validate("s3-v0-requirer", &asked.local_app_data, None);
 
-    let prov_rel = Relation::new("s3-credentials").interface("s3").remote_app("spark").remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<S3Integrator>::new().run(TestEvent::relation_changed(&prov_rel), State::default().leader(true).relation(prov_rel.clone())).unwrap();
+    let prov_rel = Relation::new("s3-credentials")
+        .interface("s3")
+        .remote_app("spark")
+        .remote_app_data(asked.local_app_data.clone());
+    let prov = Context::<S3Integrator>::new()
+        .run(
+            TestEvent::relation_changed(&prov_rel),
+            State::default().leader(true).relation(prov_rel.clone()),
+        )
+        .unwrap();
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     assert_eq!(answer["access-key"], "AKIAEXAMPLE");
-    assert_eq!(answer["bucket"], "history", "a v0 requirer's generated bucket is ignored");
-    assert_eq!(answer["tls-ca-chain"], r#"["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"]"#);
+    assert_eq!(
+        answer["bucket"], "history",
+        "a v0 requirer's generated bucket is ignored"
+    );
+    assert_eq!(
+        answer["tls-ca-chain"],
+        r#"["-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----"]"#
+    );
     assert!(answer.contains_key("data"));
     validate("s3-v0-provider", answer, None);
     assert_eq!(prov.calls_to("secret-add"), 0);
@@ -103,34 +137,60 @@ fn s3_v0_round_trip_with_plaintext_keys() {
     let mut state = client.state.clone();
     state.relations = vec![rel2.clone()];
     state.secrets = secrets;
-    let out = Context::<S3Client<false>>::new().run(TestEvent::relation_changed(&rel2), state).unwrap();
+    let out = Context::<S3Client<false>>::new()
+        .run(TestEvent::relation_changed(&rel2), state)
+        .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
 }
 
 #[test]
 fn s3_v1_round_trip_with_secret_extra() {
     let rel = client_rel();
-    let client = Context::<S3Client<true>>::new().run(TestEvent::relation_joined(&rel, 0), State::default().leader(true).relation(rel.clone())).unwrap();
+    let client = Context::<S3Client<true>>::new()
+        .run(
+            TestEvent::relation_joined(&rel, 0),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
     let asked = relation_in(&client, &rel);
     assert_eq!(asked.local_app_data["lib-version"], "1.0");
-    assert_eq!(asked.local_app_data["requested-secrets"], r#"["access-key", "secret-key"]"#);
+    assert_eq!(
+        asked.local_app_data["requested-secrets"],
+        r#"["access-key", "secret-key"]"#
+    );
     assert_eq!(asked.local_app_data["path"], "spark-events");
     validate("s3-v1-requirer", &asked.local_app_data, Some(&asked.local_unit_data));
 
-    let prov_rel = Relation::new("s3-credentials").interface("s3").remote_app("spark").remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<S3Integrator>::new().run(TestEvent::relation_changed(&prov_rel), State::default().leader(true).relation(prov_rel.clone())).unwrap();
+    let prov_rel = Relation::new("s3-credentials")
+        .interface("s3")
+        .remote_app("spark")
+        .remote_app_data(asked.local_app_data.clone());
+    let prov = Context::<S3Integrator>::new()
+        .run(
+            TestEvent::relation_changed(&prov_rel),
+            State::default().leader(true).relation(prov_rel.clone()),
+        )
+        .unwrap();
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     assert!(!answer.contains_key("access-key") && !answer.contains_key("secret-key"));
     assert_eq!(answer["lib-version"], "1.0");
     validate("s3-v1-provider", answer, None);
-    let secret = prov.state.secret_by_label(&format!("s3-credentials.{}.extra.secret", prov_rel.id)).unwrap();
-    assert_eq!(secret.newest_content().keys().collect::<Vec<_>>(), ["access-key", "secret-key"]);
+    let secret = prov
+        .state
+        .secret_by_label(&format!("s3-credentials.{}.extra.secret", prov_rel.id))
+        .unwrap();
+    assert_eq!(
+        secret.newest_content().keys().collect::<Vec<_>>(),
+        ["access-key", "secret-key"]
+    );
 
     let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
     let mut state = client.state.clone();
     state.relations = vec![rel2.clone()];
     state.secrets = secrets;
-    let out = Context::<S3Client<true>>::new().run(TestEvent::relation_changed(&rel2), state).unwrap();
+    let out = Context::<S3Client<true>>::new()
+        .run(TestEvent::relation_changed(&rel2), state)
+        .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
     assert!(out.unit_status().message.contains("https://s3.example.com"));
 }
@@ -146,11 +206,18 @@ fn s3_integrator_bag_reads_back() {
         ("s3-uri-style", "path"),
         ("delete-older-than-days", "7"),
         ("attributes", r#"["a:1", "b:2"]"#),
-        ("tls-ca-chain", r#"["-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"]"#),
+        (
+            "tls-ca-chain",
+            r#"["-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----", "-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----"]"#,
+        ),
         ("data", r#"{"bucket": "relation-7"}"#),
     ]);
     validate("s3-v0-provider", &provider, None);
-    let info = S3Info::decode(&provider, &RelationLabel::from_parts("s3-credentials", 7, Some("s3-integrator"))).unwrap();
+    let info = S3Info::decode(
+        &provider,
+        &RelationLabel::from_parts("s3-credentials", 7, Some("s3-integrator")),
+    )
+    .unwrap();
     assert_eq!(info.delete_older_than_days, Some(7));
     assert_eq!(info.tls_ca_chain.unwrap().len(), 2);
     assert_eq!(info.access_key.expose(), "AKIA");
@@ -161,7 +228,8 @@ fn s3_integrator_bag_reads_back() {
 struct AzureClient;
 
 impl Charm for AzureClient {
-    const CHARMCRAFT: &'static str = "name: spark-history-server-k8s\nrequires: {azure-storage-credentials: {interface: azure_storage, limit: 1}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: spark-history-server-k8s\nrequires: {azure-storage-credentials: {interface: azure_storage, limit: 1}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -180,7 +248,8 @@ impl Charm for AzureClient {
 struct AzureIntegrator;
 
 impl Charm for AzureIntegrator {
-    const CHARMCRAFT: &'static str = "name: azure-storage-integrator\nprovides: {azure-storage-credentials: {interface: azure_storage}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: azure-storage-integrator\nprovides: {azure-storage-credentials: {interface: azure_storage}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -211,8 +280,15 @@ impl Charm for AzureIntegrator {
 
 #[test]
 fn azure_storage_both_sides() {
-    let rel = Relation::new("azure-storage-credentials").interface("azure_storage").remote_app("azure-storage-integrator");
-    let client = Context::<AzureClient>::new().run(TestEvent::relation_created(&rel), State::default().leader(true).relation(rel.clone())).unwrap();
+    let rel = Relation::new("azure-storage-credentials")
+        .interface("azure_storage")
+        .remote_app("azure-storage-integrator");
+    let client = Context::<AzureClient>::new()
+        .run(
+            TestEvent::relation_created(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
     let asked = relation_in(&client, &rel);
     assert_eq!(asked.local_app_data["container"], format!("relation-{}", rel.id));
     assert_eq!(asked.local_app_data["requested-secrets"], r#"["secret-key"]"#);
@@ -220,12 +296,27 @@ fn azure_storage_both_sides() {
         asked.local_app_data["provided-secrets"],
         r#"["username", "password", "uris", "read-only-uris", "tls", "tls-ca", "mtls-cert", "entity-name", "entity-password"]"#
     );
-    validate("azure_storage-v0-requirer", &asked.local_app_data, Some(&asked.local_unit_data));
+    validate(
+        "azure_storage-v0-requirer",
+        &asked.local_app_data,
+        Some(&asked.local_unit_data),
+    );
 
-    let prov_rel = Relation::new("azure-storage-credentials").interface("azure_storage").remote_app("spark").remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<AzureIntegrator>::new().run(TestEvent::relation_changed(&prov_rel), State::default().leader(true).relation(prov_rel.clone())).unwrap();
+    let prov_rel = Relation::new("azure-storage-credentials")
+        .interface("azure_storage")
+        .remote_app("spark")
+        .remote_app_data(asked.local_app_data.clone());
+    let prov = Context::<AzureIntegrator>::new()
+        .run(
+            TestEvent::relation_changed(&prov_rel),
+            State::default().leader(true).relation(prov_rel.clone()),
+        )
+        .unwrap();
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
-    assert_eq!(answer["endpoint"], format!("abfss://relation-{}@sparkstore.dfs.core.windows.net/", rel.id));
+    assert_eq!(
+        answer["endpoint"],
+        format!("abfss://relation-{}@sparkstore.dfs.core.windows.net/", rel.id)
+    );
     assert!(answer["secret-extra"].starts_with("secret:"));
     validate("azure_storage-v0-provider", answer, None);
 
@@ -233,7 +324,9 @@ fn azure_storage_both_sides() {
     let mut state = client.state.clone();
     state.relations = vec![rel2.clone()];
     state.secrets = secrets;
-    let out = Context::<AzureClient>::new().run(TestEvent::relation_changed(&rel2), state).unwrap();
+    let out = Context::<AzureClient>::new()
+        .run(TestEvent::relation_changed(&rel2), state)
+        .unwrap();
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
 }
 
@@ -242,7 +335,8 @@ fn azure_storage_both_sides() {
 struct Kyuubi;
 
 impl Charm for Kyuubi {
-    const CHARMCRAFT: &'static str = "name: kyuubi-k8s\nrequires: {spark-service-account: {interface: spark_service_account, limit: 1}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: kyuubi-k8s\nrequires: {spark-service-account: {interface: spark_service_account, limit: 1}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -251,7 +345,11 @@ impl Charm for Kyuubi {
     }
 
     fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
-        let request = ServiceAccountRequest { namespace: "spark".into(), name: "kyuubi".into(), skip_creation: false };
+        let request = ServiceAccountRequest {
+            namespace: "spark".into(),
+            name: "kyuubi".into(),
+            skip_creation: false,
+        };
         let hub = SparkServiceAccountRequirer::new("spark-service-account", request);
         let grant = hub.reconcile(ctx)?.or_blocked("needs the integration hub")?;
         ctx.add_status(Status::active(format!("{} props", grant.spark_properties.len())));
@@ -262,7 +360,8 @@ impl Charm for Kyuubi {
 struct Hub;
 
 impl Charm for Hub {
-    const CHARMCRAFT: &'static str = "name: spark-integration-hub-k8s\nprovides: {spark-service-account: {interface: spark_service_account}}\n";
+    const CHARMCRAFT: &'static str =
+        "name: spark-integration-hub-k8s\nprovides: {spark-service-account: {interface: spark_service_account}}\n";
     type Config = serde_json::Value;
     type Action = NoActions;
 
@@ -292,26 +391,54 @@ impl Charm for Hub {
 
 #[test]
 fn spark_service_account_both_sides() {
-    let rel = Relation::new("spark-service-account").interface("spark_service_account").remote_app("integration-hub");
-    let client = Context::<Kyuubi>::new().run(TestEvent::relation_created(&rel), State::default().leader(true).relation(rel.clone())).unwrap();
+    let rel = Relation::new("spark-service-account")
+        .interface("spark_service_account")
+        .remote_app("integration-hub");
+    let client = Context::<Kyuubi>::new()
+        .run(
+            TestEvent::relation_created(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
     let asked = relation_in(&client, &rel);
     assert_eq!(asked.local_app_data["service-account"], "spark:kyuubi");
     assert_eq!(asked.local_app_data["skip-creation"], "false");
-    assert!(asked.local_app_data["requested-secrets"].ends_with(r#""entity-password", "spark-properties", "resource-manifest"]"#));
-    validate("spark_service_account-v0-requirer", &asked.local_app_data, Some(&asked.local_unit_data));
+    assert!(asked.local_app_data["requested-secrets"]
+        .ends_with(r#""entity-password", "spark-properties", "resource-manifest"]"#));
+    validate(
+        "spark_service_account-v0-requirer",
+        &asked.local_app_data,
+        Some(&asked.local_unit_data),
+    );
 
-    let prov_rel = Relation::new("spark-service-account").interface("spark_service_account").remote_app("kyuubi").remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<Hub>::new().run(TestEvent::relation_changed(&prov_rel), State::default().leader(true).relation(prov_rel.clone())).unwrap();
+    let prov_rel = Relation::new("spark-service-account")
+        .interface("spark_service_account")
+        .remote_app("kyuubi")
+        .remote_app_data(asked.local_app_data.clone());
+    let prov = Context::<Hub>::new()
+        .run(
+            TestEvent::relation_changed(&prov_rel),
+            State::default().leader(true).relation(prov_rel.clone()),
+        )
+        .unwrap();
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     validate("spark_service_account-v0-provider", answer, None);
-    let extra = prov.state.secret_by_label(&format!("spark-service-account.{}.extra.secret", prov_rel.id)).unwrap();
-    assert_eq!(extra.newest_content()["spark-properties"], r#"{"spark.eventLog.enabled": "true", "spark.kubernetes.namespace": "spark"}"#);
+    let extra = prov
+        .state
+        .secret_by_label(&format!("spark-service-account.{}.extra.secret", prov_rel.id))
+        .unwrap();
+    assert_eq!(
+        extra.newest_content()["spark-properties"],
+        r#"{"spark.eventLog.enabled": "true", "spark.kubernetes.namespace": "spark"}"#
+    );
 
     let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
     let mut state = client.state.clone();
     state.relations = vec![rel2.clone()];
     state.secrets = secrets;
-    let out = Context::<Kyuubi>::new().run(TestEvent::relation_changed(&rel2), state).unwrap();
+    let out = Context::<Kyuubi>::new()
+        .run(TestEvent::relation_changed(&rel2), state)
+        .unwrap();
     assert_eq!(out.unit_status(), &Status::active("2 props"));
 }
 
@@ -319,18 +446,47 @@ fn spark_service_account_both_sides() {
 
 fn bags() -> impl Strategy<Value = Databag> {
     const KEYS: [&str; 19] = [
-        "bucket", "path", "lib-version", "requested-secrets", "access-key", "secret-key", "tls-ca-chain", "attributes",
-        "delete-older-than-days", "s3-uri-style", "container", "storage-account", "connection-protocol", "secret-key",
-        "service-account", "skip-creation", "spark-properties", "resource-manifest", "secret-extra",
+        "bucket",
+        "path",
+        "lib-version",
+        "requested-secrets",
+        "access-key",
+        "secret-key",
+        "tls-ca-chain",
+        "attributes",
+        "delete-older-than-days",
+        "s3-uri-style",
+        "container",
+        "storage-account",
+        "connection-protocol",
+        "secret-key",
+        "service-account",
+        "skip-creation",
+        "spark-properties",
+        "resource-manifest",
+        "secret-extra",
     ];
-    let key = prop_oneof![proptest::sample::select(&KEYS[..]).prop_map(str::to_owned), "[a-z-]{1,10}"];
-    let value = prop_oneof![any::<String>(), Just("[\"a\", 1]".to_owned()), Just("{\"a\": [1]}".to_owned()), Just("1.0".to_owned()), "[\\[\\]{}\":,0-9a-z]{0,16}"];
+    let key = prop_oneof![
+        proptest::sample::select(&KEYS[..]).prop_map(str::to_owned),
+        "[a-z-]{1,10}"
+    ];
+    let value = prop_oneof![
+        any::<String>(),
+        Just("[\"a\", 1]".to_owned()),
+        Just("{\"a\": [1]}".to_owned()),
+        Just("1.0".to_owned()),
+        "[\\[\\]{}\":,0-9a-z]{0,16}"
+    ];
     proptest::collection::btree_map(key, value, 0..10)
 }
 
 fn answer(fields: Databag) -> Answer {
     Answer {
-        relation: charm_sdk::Relation { id: juju_model::RelationId(1), endpoint: "x".into(), peer: false },
+        relation: charm_sdk::Relation {
+            id: juju_model::RelationId(1),
+            endpoint: "x".into(),
+            peer: false,
+        },
         label: RelationLabel::from_parts("x", 1, None),
         fields,
     }

@@ -162,6 +162,11 @@ fn fail(backend: &mut dyn Backend, message: &str) -> Outcome {
 /// The whole of a charm's `main`: read the process environment, run the real hook tools
 /// and Pebble sockets, and exit with the outcome.
 ///
+/// The Pebble sockets are `/charm/containers/<container>/pebble.socket`. When the
+/// environment variable `CHARM_SDK_PEBBLE_DIR` is set and not empty, its directory replaces
+/// `/charm/containers`: Juju never sets it; process tests and benchmarks of a charm binary
+/// set it to reach a test Pebble.
+///
 /// ```no_run
 /// # struct MyCharm;
 /// # impl charm_sdk::Charm for MyCharm {
@@ -184,6 +189,9 @@ pub fn main<C: Charm>() -> ExitCode {
         }
     };
     let mut backend = crate::process::ProcessBackend::new();
-    let pebble = crate::pebble::SocketConnector::default();
+    let pebble = match std::env::var_os("CHARM_SDK_PEBBLE_DIR") {
+        Some(dir) if !dir.is_empty() => crate::pebble::SocketConnector::with_containers_dir(dir),
+        _ => crate::pebble::SocketConnector::default(),
+    };
     ExitCode::from(dispatch::<C>(&env, &mut backend, &pebble).exit_code())
 }

@@ -47,7 +47,13 @@ impl AlertRules {
     /// its stem names the group of a one-rule file. `topology: None` leaves names and
     /// labels as they are (the libraries' `skip_alert_topology_labeling`). A file that is
     /// not valid YAML or not a rules file is an [`Error::Input`]: it is the charm's own.
-    pub fn add_file(&mut self, path: &str, content: &str, topology: Option<&Topology>, flavour: Flavour) -> Result<(), Error> {
+    pub fn add_file(
+        &mut self,
+        path: &str,
+        content: &str,
+        topology: Option<&Topology>,
+        flavour: Flavour,
+    ) -> Result<(), Error> {
         let bad = |why: String| Error::Input(format!("alert rules file {path}: {why}"));
         let doc: Value = serde_yaml_ng::from_str(content).map_err(|e| bad(e.to_string()))?;
         let Value::Mapping(map) = doc else {
@@ -62,25 +68,41 @@ impl AlertRules {
         } else if map.contains_key("alert") && map.contains_key("expr") {
             let mut group = Mapping::new();
             group.insert(Value::String("name".into()), Value::String(stem.clone()));
-            group.insert(Value::String("rules".into()), Value::Sequence(vec![Value::Mapping(map)]));
+            group.insert(
+                Value::String("rules".into()),
+                Value::Sequence(vec![Value::Mapping(map)]),
+            );
             vec![Value::Mapping(group)]
         } else {
             return Err(bad("neither `groups:` nor a single rule with `alert` and `expr`".into()));
         };
         for group in &mut groups {
-            let Value::Mapping(group) = group else { return Err(bad("a group is not a mapping".into())) };
+            let Value::Mapping(group) = group else {
+                return Err(bad("a group is not a mapping".into()));
+            };
             let name = match group.get("name") {
                 Some(Value::String(n)) => n.clone(),
                 _ => return Err(bad("a group has no string `name`".into())),
             };
-            let parts = [topology.map(Topology::identifier).unwrap_or_default(), dir.clone(), name, "alerts".to_owned()];
-            let new_name = parts.into_iter().filter(|p| !p.is_empty()).collect::<Vec<_>>().join("_");
+            let parts = [
+                topology.map(Topology::identifier).unwrap_or_default(),
+                dir.clone(),
+                name,
+                "alerts".to_owned(),
+            ];
+            let new_name = parts
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
             group.insert(Value::String("name".into()), Value::String(new_name));
             let Some(Value::Sequence(rules)) = group.get_mut("rules") else {
                 return Err(bad("a group has no `rules` list".into()));
             };
             for rule in rules {
-                let Value::Mapping(rule) = rule else { return Err(bad("a rule is not a mapping".into())) };
+                let Value::Mapping(rule) = rule else {
+                    return Err(bad("a rule is not a mapping".into()));
+                };
                 label_rule(rule, topology, flavour);
             }
         }
@@ -154,7 +176,11 @@ fn split_path(path: &str) -> (String, String) {
         Some((d, f)) => (d, f),
         None => ("", path),
     };
-    let dir = dir.split('/').filter(|p| !p.is_empty() && *p != "." && *p != "..").collect::<Vec<_>>().join("_");
+    let dir = dir
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != "." && *p != "..")
+        .collect::<Vec<_>>()
+        .join("_");
     let stem = match file.rsplit_once('.') {
         Some((s, _)) if !s.is_empty() => s,
         _ => file,
@@ -192,7 +218,9 @@ groups:
     #[test]
     fn prometheus_rules_are_renamed_and_labelled_in_file_order() {
         let mut rules = AlertRules::new();
-        rules.add_file("jvm/kafka.rules", OFFICIAL, Some(&topo()), Flavour::Prometheus).unwrap();
+        rules
+            .add_file("jvm/kafka.rules", OFFICIAL, Some(&topo()), Flavour::Prometheus)
+            .unwrap();
         assert_eq!(
             rules.to_json(),
             r#"{"groups": [{"name": "m_12345678_kafka_jvm_kafka_alerts", "rules": [{"alert": "KafkaDown", "expr": "up{} < 1", "for": "5m", "labels": {"severity": "critical", "juju_model": "m", "juju_model_uuid": "12345678-aaaa", "juju_application": "kafka", "juju_charm": "kafka-k8s"}, "annotations": {"summary": "Kafka is down"}}]}]}"#
@@ -203,7 +231,9 @@ groups:
     fn single_rule_files_and_loki_flavour() {
         let mut rules = AlertRules::new();
         let single = "alert: Errors\nexpr: count_over_time({%%juju_topology%%} |= \"error\" [5m]) > 0\nlabels:\n  juju_model: keep\n";
-        rules.add_file("errors.rule", single, Some(&topo()), Flavour::Loki).unwrap();
+        rules
+            .add_file("errors.rule", single, Some(&topo()), Flavour::Loki)
+            .unwrap();
         let json = rules.to_sorted_json();
         assert!(json.starts_with(r#"{"groups": [{"name": "m_12345678_kafka_errors_alerts", "rules": [{"alert": "Errors", "expr": "count_over_time({job=~\".+\"} "#), "{json}");
         assert!(json.contains(r#""juju_model": "keep""#), "{json}");
@@ -212,7 +242,11 @@ groups:
     #[test]
     fn bad_files_are_input_errors_and_empty_is_an_empty_object() {
         assert_eq!(AlertRules::new().to_json(), "{}");
-        assert!(AlertRules::new().add_file("x.rules", "- 1\n- 2\n", None, Flavour::Prometheus).is_err());
-        assert!(AlertRules::new().add_file("x.rules", "foo: [", None, Flavour::Prometheus).is_err());
+        assert!(AlertRules::new()
+            .add_file("x.rules", "- 1\n- 2\n", None, Flavour::Prometheus)
+            .is_err());
+        assert!(AlertRules::new()
+            .add_file("x.rules", "foo: [", None, Flavour::Prometheus)
+            .is_err());
     }
 }

@@ -47,13 +47,18 @@ impl Dashboard {
     /// A dashboard read from file `file_name` (`kafka.json` → id `file:kafka`). The
     /// content must be JSON: a broken dashboard is the charm's bug.
     pub fn from_file(file_name: &str, content: &str) -> Result<Self, Error> {
-        serde_json::from_str::<Value>(content).map_err(|e| Error::Input(format!("dashboard {file_name} is not JSON: {e}")))?;
+        serde_json::from_str::<Value>(content)
+            .map_err(|e| Error::Input(format!("dashboard {file_name} is not JSON: {e}")))?;
         let base = file_name.rsplit('/').next().unwrap_or(file_name);
         let stem = match base.rsplit_once('.') {
             Some((s, _)) if !s.is_empty() => s,
             _ => base,
         };
-        Ok(Self { id: format!("file:{stem}"), content: content.to_owned(), inject_dropdowns: true })
+        Ok(Self {
+            id: format!("file:{stem}"),
+            content: content.to_owned(),
+            inject_dropdowns: true,
+        })
     }
 }
 
@@ -117,7 +122,10 @@ pub struct Template {
     pub dashboard_alt_uid: String,
 }
 
-fn topology_or_empty<S: serde::Serializer>(topology: &Option<TemplateTopology>, serializer: S) -> Result<S::Ok, S::Error> {
+fn topology_or_empty<S: serde::Serializer>(
+    topology: &Option<TemplateTopology>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
     match topology {
         Some(t) => t.serialize(serializer),
         None => Ordered::<String>(Vec::new()).serialize(serializer),
@@ -156,30 +164,52 @@ struct DashboardsDoc<'a> {
 
 /// The `dashboards` value (pure): templates plus `uuid`, reusing `previous`'s uuid when
 /// its templates are the same.
-pub fn dashboards_value(templates: &Ordered<Template>, previous: Option<&str>, new_uuid: impl FnOnce() -> String) -> String {
+pub fn dashboards_value(
+    templates: &Ordered<Template>,
+    previous: Option<&str>,
+    new_uuid: impl FnOnce() -> String,
+) -> String {
     let wanted = serde_json::to_value(templates).unwrap_or_default();
     let kept = previous
         .and_then(|p| serde_json::from_str::<Value>(p).ok())
         .filter(|p| p.get("templates") == Some(&wanted))
         .and_then(|p| p.get("uuid").and_then(Value::as_str).map(str::to_owned));
-    let doc = DashboardsDoc { templates, uuid: kept.unwrap_or_else(new_uuid) };
+    let doc = DashboardsDoc {
+        templates,
+        uuid: kept.unwrap_or_else(new_uuid),
+    };
     pyjson::dumps(&doc).unwrap_or_default()
 }
 
 /// A random version-4 UUID (`str(uuid.uuid4())`), from the kernel's random source.
 pub fn uuid4() -> String {
     let mut bytes = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_ok();
+    let filled = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok();
     if !filled {
         // No /dev/urandom (not Linux): the uuid only has to differ from the previous one.
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
-        let seed = ring::digest::digest(&ring::digest::SHA256, format!("{nanos}-{}", std::process::id()).as_bytes());
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default();
+        let seed = ring::digest::digest(
+            &ring::digest::SHA256,
+            format!("{nanos}-{}", std::process::id()).as_bytes(),
+        );
         bytes.copy_from_slice(&seed.as_ref()[..16]);
     }
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 /// Reads a provider's `dashboards` value back: `(id, charm, dashboard JSON)` per template
@@ -188,18 +218,37 @@ pub fn decode_dashboards(bag: &Databag, relation: &RelationLabel) -> Result<Vec<
     let Some(text) = bag.get(DASHBOARDS).filter(|t| !t.is_empty()) else {
         return Err(Error::missing(relation, BagSide::RemoteApp, DASHBOARDS));
     };
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, DASHBOARDS, &e))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, DASHBOARDS, &e))?;
     let Some(templates) = value.get("templates").and_then(Value::as_object) else {
-        return Err(Error::wrong_type(relation, BagSide::RemoteApp, DASHBOARDS, "an object with `templates`", kind_of(&value)));
+        return Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteApp,
+            DASHBOARDS,
+            "an object with `templates`",
+            kind_of(&value),
+        ));
     };
     let mut out = Vec::new();
     for (id, template) in templates {
-        let charm = template.get("charm").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let charm = template
+            .get("charm")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let content = template
             .get("content")
             .and_then(Value::as_str)
             .and_then(decode_content)
-            .ok_or_else(|| Error::wrong_type(relation, BagSide::RemoteApp, DASHBOARDS, "base64 xz content in every template", "undecodable content"))?;
+            .ok_or_else(|| {
+                Error::wrong_type(
+                    relation,
+                    BagSide::RemoteApp,
+                    DASHBOARDS,
+                    "base64 xz content in every template",
+                    "undecodable content",
+                )
+            })?;
         out.push((id.clone(), charm, content));
     }
     Ok(out)
@@ -215,7 +264,10 @@ pub struct GrafanaDashboardProvider {
 impl GrafanaDashboardProvider {
     /// A provider on `endpoint` sending `dashboards`.
     pub fn new(endpoint: impl Into<String>, dashboards: Vec<Dashboard>) -> Self {
-        Self { endpoint: endpoint.into(), dashboards }
+        Self {
+            endpoint: endpoint.into(),
+            dashboards,
+        }
     }
 
     /// Writes `dashboards` on every relation (leader only; other units do nothing).
@@ -230,10 +282,13 @@ impl GrafanaDashboardProvider {
         for relation in relations {
             let remote_app = ctx.remote_app(&relation)?;
             let label = RelationLabel::new(&relation, remote_app);
-            let own = ctx.local_app_data(&relation, Some(&leader)).map_err(|e| Error::from(e).on(&label))?;
+            let own = ctx
+                .local_app_data(&relation, Some(&leader))
+                .map_err(|e| Error::from(e).on(&label))?;
             let value = dashboards_value(&templates, own.get(DASHBOARDS).map(String::as_str), uuid4);
             let changes: Databag = [(DASHBOARDS.to_owned(), value)].into();
-            ctx.update_app_data(&relation, &leader, &changes).map_err(|e| Error::from(e).on(&label))?;
+            ctx.update_app_data(&relation, &leader, &changes)
+                .map_err(|e| Error::from(e).on(&label))?;
         }
         Ok(())
     }

@@ -38,11 +38,24 @@ pub fn decode_endpoint(bag: &Databag, relation: &RelationLabel) -> Result<Option
     let Some(text) = bag.get(ENDPOINT).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteUnit, ENDPOINT, &e))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteUnit, ENDPOINT, &e))?;
     match value.get("url") {
         Some(Value::String(url)) if !url.is_empty() => Ok(Some(url.clone())),
-        Some(other) => Err(Error::wrong_type(relation, BagSide::RemoteUnit, ENDPOINT, "an object with a string `url`", format!("`url` holding {}", kind_of(other)))),
-        None => Err(Error::wrong_type(relation, BagSide::RemoteUnit, ENDPOINT, "an object with a string `url`", kind_of(&value))),
+        Some(other) => Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteUnit,
+            ENDPOINT,
+            "an object with a string `url`",
+            format!("`url` holding {}", kind_of(other)),
+        )),
+        None => Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteUnit,
+            ENDPOINT,
+            "an object with a string `url`",
+            kind_of(&value),
+        )),
     }
 }
 
@@ -96,7 +109,11 @@ pub fn layer_label(container: &str) -> String {
 /// The log forwarding layer for one container (pure): a target per active endpoint and
 /// a disabled one for every target in `current` (the container's plan `log-targets`) that
 /// is enabled but no longer active. Add it with `combine: true` under [`layer_label`].
-pub fn log_forwarding_layer(endpoints: &[LokiEndpoint], topology: &Topology, current: &BTreeMap<String, LogTarget>) -> Layer {
+pub fn log_forwarding_layer(
+    endpoints: &[LokiEndpoint],
+    topology: &Topology,
+    current: &BTreeMap<String, LogTarget>,
+) -> Layer {
     let mut layer = Layer::default();
     for (name, target) in current {
         let disabled = target.services.iter().any(|s| s == "-all");
@@ -105,9 +122,38 @@ pub fn log_forwarding_layer(endpoints: &[LokiEndpoint], topology: &Topology, cur
         }
     }
     for endpoint in endpoints {
-        layer.log_targets.insert(endpoint.unit.clone(), log_target(&endpoint.url, topology));
+        layer
+            .log_targets
+            .insert(endpoint.unit.clone(), log_target(&endpoint.url, topology));
     }
     layer
+}
+
+/// Pushes the log forwarding layer into one container when it changes the plan
+/// (`_PebbleLogClient.disable_inactive_endpoints` + `enable_endpoints`). Returns whether a
+/// layer was added.
+pub fn apply_log_forwarding(
+    pebble: &dyn charm_sdk::pebble::Pebble,
+    container: &str,
+    endpoints: &[LokiEndpoint],
+    topology: &Topology,
+) -> Result<bool, Error> {
+    let plan = pebble.get_plan().map_err(charm_sdk::Error::from)?;
+    let layer = log_forwarding_layer(endpoints, topology, &plan.log_targets);
+    let same = |a: &LogTarget, b: &LogTarget| {
+        a.target_type == b.target_type && a.location == b.location && a.services == b.services && a.labels == b.labels
+    };
+    let changes = layer
+        .log_targets
+        .iter()
+        .any(|(name, target)| !plan.log_targets.get(name).is_some_and(|t| same(t, target)));
+    if !changes {
+        return Ok(false);
+    }
+    pebble
+        .add_layer(&layer_label(container), &layer, true)
+        .map_err(charm_sdk::Error::from)?;
+    Ok(true)
 }
 
 /// A charm's side of `loki_push_api` on one endpoint (`logging` for log forwarding).
@@ -120,7 +166,10 @@ pub struct LokiConsumer {
 impl LokiConsumer {
     /// A consumer on `endpoint` sending `rules` (may be empty: `{}` is sent).
     pub fn new(endpoint: impl Into<String>, rules: AlertRules) -> Self {
-        Self { endpoint: endpoint.into(), rules }
+        Self {
+            endpoint: endpoint.into(),
+            rules,
+        }
     }
 
     /// Writes `metadata`/`alert_rules` (leader) and returns the push endpoints of every
@@ -147,7 +196,10 @@ impl LokiConsumer {
                 }
                 let bag = ctx.unit_data(&relation, &unit).map_err(on)?;
                 match decode_endpoint(&bag, &label)? {
-                    Some(url) => found.push(LokiEndpoint { unit: unit.to_string(), url }),
+                    Some(url) => found.push(LokiEndpoint {
+                        unit: unit.to_string(),
+                        url,
+                    }),
                     None => complete = false,
                 }
             }
@@ -166,28 +218,58 @@ mod tests {
     use super::*;
 
     fn topo() -> Topology {
-        Topology { model: "m".into(), model_uuid: "u".into(), application: "kafka".into(), unit: "kafka/0".into(), charm_name: "kafka-k8s".into() }
+        Topology {
+            model: "m".into(),
+            model_uuid: "u".into(),
+            application: "kafka".into(),
+            unit: "kafka/0".into(),
+            charm_name: "kafka-k8s".into(),
+        }
     }
 
     #[test]
     fn endpoints_decode_and_reject_bad_json() {
         let label = RelationLabel::from_parts("logging", 3, Some("loki"));
-        let bag: Databag = [(ENDPOINT.to_owned(), r#"{"url": "http://loki-0:3100/loki/api/v1/push"}"#.to_owned())].into();
-        assert_eq!(decode_endpoint(&bag, &label).unwrap().as_deref(), Some("http://loki-0:3100/loki/api/v1/push"));
+        let bag: Databag = [(
+            ENDPOINT.to_owned(),
+            r#"{"url": "http://loki-0:3100/loki/api/v1/push"}"#.to_owned(),
+        )]
+        .into();
+        assert_eq!(
+            decode_endpoint(&bag, &label).unwrap().as_deref(),
+            Some("http://loki-0:3100/loki/api/v1/push")
+        );
         let bag: Databag = [(ENDPOINT.to_owned(), "{".to_owned())].into();
-        assert!(matches!(decode_endpoint(&bag, &label), Err(Error::MalformedJson { .. })));
+        assert!(matches!(
+            decode_endpoint(&bag, &label),
+            Err(Error::MalformedJson { .. })
+        ));
         assert_eq!(decode_endpoint(&Databag::new(), &label).unwrap(), None);
     }
 
     #[test]
     fn layer_enables_active_and_disables_departed_targets() {
-        let current: BTreeMap<String, LogTarget> =
-            [("loki/1".to_owned(), log_target("http://old", &topo())), ("loki/2".to_owned(), disabled_log_target())].into();
-        let layer = log_forwarding_layer(&[LokiEndpoint { unit: "loki/0".into(), url: "http://loki-0:3100/loki/api/v1/push".into() }], &topo(), &current);
+        let current: BTreeMap<String, LogTarget> = [
+            ("loki/1".to_owned(), log_target("http://old", &topo())),
+            ("loki/2".to_owned(), disabled_log_target()),
+        ]
+        .into();
+        let layer = log_forwarding_layer(
+            &[LokiEndpoint {
+                unit: "loki/0".into(),
+                url: "http://loki-0:3100/loki/api/v1/push".into(),
+            }],
+            &topo(),
+            &current,
+        );
         assert_eq!(layer.log_targets["loki/0"].services, vec!["all"]);
         assert_eq!(layer.log_targets["loki/0"].labels["juju_unit"], "kafka/0");
         assert_eq!(layer.log_targets["loki/1"].services, vec!["-all"]);
         assert!(!layer.log_targets.contains_key("loki/2"));
-        assert!(layer.validate("kafka-log-forwarding").is_ok(), "{:?}", layer.validate("kafka-log-forwarding"));
+        assert!(
+            layer.validate("kafka-log-forwarding").is_ok(),
+            "{:?}",
+            layer.validate("kafka-log-forwarding")
+        );
     }
 }

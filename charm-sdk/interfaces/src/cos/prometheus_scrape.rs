@@ -67,7 +67,10 @@ impl Default for ScrapeJob {
     fn default() -> Self {
         Self {
             metrics_path: "/metrics".into(),
-            static_configs: vec![StaticConfig { targets: vec!["*:80".into()], labels: None }],
+            static_configs: vec![StaticConfig {
+                targets: vec!["*:80".into()],
+                labels: None,
+            }],
             rest: Vec::new(),
         }
     }
@@ -78,7 +81,10 @@ impl ScrapeJob {
     pub fn on_port(port: u16, path: impl Into<String>) -> Self {
         Self {
             metrics_path: path.into(),
-            static_configs: vec![StaticConfig { targets: vec![format!("*:{port}")], labels: None }],
+            static_configs: vec![StaticConfig {
+                targets: vec![format!("*:{port}")],
+                labels: None,
+            }],
             rest: Vec::new(),
         }
     }
@@ -137,7 +143,10 @@ struct StaticConfigIn {
 
 impl StaticConfigIn {
     fn into_config(self) -> StaticConfig {
-        StaticConfig { targets: self.targets, labels: self.labels.map(|l| Ordered(l.into_iter().collect())) }
+        StaticConfig {
+            targets: self.targets,
+            labels: self.labels.map(|l| Ordered(l.into_iter().collect())),
+        }
     }
 }
 
@@ -180,7 +189,12 @@ pub fn unit_bag(unit: &str, bind_address: &str, external_url: Option<&str>) -> D
         Some((host, path)) => (host, path),
         None => (bind_address.to_owned(), String::new()),
     };
-    [(UNIT_ADDRESS.to_owned(), address), (UNIT_PATH.to_owned(), path), (UNIT_NAME.to_owned(), unit.to_owned())].into()
+    [
+        (UNIT_ADDRESS.to_owned(), address),
+        (UNIT_PATH.to_owned(), path),
+        (UNIT_NAME.to_owned(), unit.to_owned()),
+    ]
+    .into()
 }
 
 /// `urlparse(url)` → (hostname, path); a URL without scheme gets `http://` first.
@@ -216,7 +230,12 @@ impl MetricsEndpointProvider {
     /// A provider on `endpoint` (usually `metrics-endpoint`) with these jobs (empty: the
     /// default job) and rules.
     pub fn new(endpoint: impl Into<String>, jobs: Vec<ScrapeJob>, rules: AlertRules) -> Self {
-        Self { endpoint: endpoint.into(), jobs, rules, external_url: None }
+        Self {
+            endpoint: endpoint.into(),
+            jobs,
+            rules,
+            external_url: None,
+        }
     }
 
     /// Advertise this URL's host and path instead of the bind address.
@@ -234,16 +253,22 @@ impl MetricsEndpointProvider {
         }
         let topology = Topology::from_context(ctx);
         let network = ctx.network(&self.endpoint)?;
-        let address = network.bind_address().or(network.ingress_address()).unwrap_or_default().to_owned();
+        let address = network
+            .bind_address()
+            .or(network.ingress_address())
+            .unwrap_or_default()
+            .to_owned();
         let unit = unit_bag(&ctx.unit().to_string(), &address, self.external_url.as_deref());
         let app = app_bag(&topology, &self.jobs, &self.rules);
         let leader = ctx.leader()?;
         for relation in relations {
             let remote_app = ctx.remote_app(&relation)?;
             let label = RelationLabel::new(&relation, remote_app);
-            ctx.update_unit_data(&relation, &unit).map_err(|e| Error::from(e).on(&label))?;
+            ctx.update_unit_data(&relation, &unit)
+                .map_err(|e| Error::from(e).on(&label))?;
             if let Some(leader) = &leader {
-                ctx.update_app_data(&relation, leader, &app).map_err(|e| Error::from(e).on(&label))?;
+                ctx.update_app_data(&relation, leader, &app)
+                    .map_err(|e| Error::from(e).on(&label))?;
             }
         }
         Ok(())
@@ -256,12 +281,18 @@ mod tests {
 
     #[test]
     fn default_job_is_the_library_default() {
-        assert_eq!(pyjson::dumps(&[ScrapeJob::default()]).unwrap(), r#"[{"metrics_path": "/metrics", "static_configs": [{"targets": ["*:80"]}]}]"#);
+        assert_eq!(
+            pyjson::dumps(&[ScrapeJob::default()]).unwrap(),
+            r#"[{"metrics_path": "/metrics", "static_configs": [{"targets": ["*:80"]}]}]"#
+        );
     }
 
     #[test]
     fn sanitised_jobs_keep_default_keys_first() {
-        let job = ScrapeJob::on_port(9101, "/metrics").job_name("kafka").with("bogus", Value::Bool(true)).scheme("https");
+        let job = ScrapeJob::on_port(9101, "/metrics")
+            .job_name("kafka")
+            .with("bogus", Value::Bool(true))
+            .scheme("https");
         assert_eq!(
             pyjson::dumps(&job).unwrap(),
             r#"{"metrics_path": "/metrics", "static_configs": [{"targets": ["*:9101"]}], "job_name": "kafka", "scheme": "https"}"#
@@ -270,7 +301,11 @@ mod tests {
 
     #[test]
     fn unit_bag_uses_external_url_host_and_path() {
-        let bag = unit_bag("kafka/0", "10.1.2.3", Some("https://Kafka.example.com:443/model-kafka/"));
+        let bag = unit_bag(
+            "kafka/0",
+            "10.1.2.3",
+            Some("https://Kafka.example.com:443/model-kafka/"),
+        );
         assert_eq!(bag[UNIT_ADDRESS], "kafka.example.com");
         assert_eq!(bag[UNIT_PATH], "/model-kafka/");
         let bag = unit_bag("kafka/0", "10.1.2.3", None);

@@ -77,6 +77,9 @@ mod tests {
             crate::pyjson::dumps(&topo()).unwrap(),
             r#"{"model": "a-model", "model_uuid": "00000000-0000-4000-8000-000000000000", "application": "some-app", "unit": "some-app/1", "charm_name": "some-charm"}"#
         );
-        assert_eq!(topo().label_matchers()[3], ("juju_charm".to_owned(), "some-charm".to_owned()));
+        assert_eq!(
+            topo().label_matchers()[3],
+            ("juju_charm".to_owned(), "some-charm".to_owned())
+        );
     }
 }

@@ -46,12 +46,18 @@ pub struct Tls {
 impl Tls {
     /// TLS on, with this CA.
     pub fn enabled(ca: impl Into<String>) -> Self {
-        Self { enabled: true, ca: Some(ca.into()) }
+        Self {
+            enabled: true,
+            ca: Some(ca.into()),
+        }
     }
 
     /// TLS off.
     pub fn disabled() -> Self {
-        Self { enabled: false, ca: None }
+        Self {
+            enabled: false,
+            ca: None,
+        }
     }
 
     /// `tls` and `tls-ca` fields (`None`: both keys removed).
@@ -73,7 +79,13 @@ impl Tls {
             None => Ok(Some(Tls { enabled: true, ca })),
             Some(text) => match parse_flag(&text) {
                 Some(enabled) => Ok(Some(Tls { enabled, ca })),
-                None => Err(Error::wrong_type(relation, BagSide::RemoteApp, "tls", "true/false or enabled/disabled", "another word")),
+                None => Err(Error::wrong_type(
+                    relation,
+                    BagSide::RemoteApp,
+                    "tls",
+                    "true/false or enabled/disabled",
+                    "another word",
+                )),
             },
         }
     }
@@ -91,7 +103,10 @@ pub struct Credentials {
 impl Credentials {
     /// Credentials from parts.
     pub fn new(username: impl Into<String>, password: impl Into<Sensitive>) -> Self {
-        Self { username: username.into(), password: password.into() }
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
     }
 }
 
@@ -119,7 +134,13 @@ impl EntityType {
         match text {
             "USER" => Ok(EntityType::User),
             "GROUP" => Ok(EntityType::Group),
-            _ => Err(Error::wrong_type(relation, BagSide::RemoteApp, "entity-type", "USER or GROUP", "another word")),
+            _ => Err(Error::wrong_type(
+                relation,
+                BagSide::RemoteApp,
+                "entity-type",
+                "USER or GROUP",
+                "another word",
+            )),
         }
     }
 }
@@ -139,25 +160,46 @@ pub struct EntityRequest {
 impl EntityRequest {
     pub(crate) fn fields(&self) -> Vec<(String, String)> {
         vec![
-            ("entity-type".into(), self.entity_type.map(|e| e.as_str().to_owned()).unwrap_or_default()),
-            ("extra-group-roles".into(), self.extra_group_roles.clone().unwrap_or_default()),
-            ("entity-permissions".into(), self.entity_permissions.clone().unwrap_or_default()),
+            (
+                "entity-type".into(),
+                self.entity_type.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+            ),
+            (
+                "extra-group-roles".into(),
+                self.extra_group_roles.clone().unwrap_or_default(),
+            ),
+            (
+                "entity-permissions".into(),
+                self.entity_permissions.clone().unwrap_or_default(),
+            ),
         ]
     }
 
     pub(crate) fn read(get: impl Fn(&str) -> Option<String>, relation: &RelationLabel) -> Result<Self, Error> {
-        let entity_type = get("entity-type").map(|t| EntityType::parse(&t, relation)).transpose()?;
+        let entity_type = get("entity-type")
+            .map(|t| EntityType::parse(&t, relation))
+            .transpose()?;
         let entity_permissions = get("entity-permissions");
         if let Some(text) = &entity_permissions {
             match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(serde_json::Value::Array(_)) => {}
                 Ok(other) => {
-                    return Err(Error::wrong_type(relation, BagSide::RemoteApp, "entity-permissions", "a JSON list", crate::error::kind_of(&other)))
+                    return Err(Error::wrong_type(
+                        relation,
+                        BagSide::RemoteApp,
+                        "entity-permissions",
+                        "a JSON list",
+                        crate::error::kind_of(&other),
+                    ))
                 }
                 Err(e) => return Err(Error::malformed(relation, BagSide::RemoteApp, "entity-permissions", &e)),
             }
         }
-        Ok(Self { entity_type, extra_group_roles: get("extra-group-roles"), entity_permissions })
+        Ok(Self {
+            entity_type,
+            extra_group_roles: get("extra-group-roles"),
+            entity_permissions,
+        })
     }
 }
 
@@ -176,13 +218,19 @@ impl EntityCredentials {
             ("entity-name".into(), entity.map(|e| e.name.clone()).unwrap_or_default()),
             (
                 "entity-password".into(),
-                entity.and_then(|e| e.password.as_ref()).map(|p| p.expose().to_owned()).unwrap_or_default(),
+                entity
+                    .and_then(|e| e.password.as_ref())
+                    .map(|p| p.expose().to_owned())
+                    .unwrap_or_default(),
             ),
         ]
     }
 
     pub(crate) fn read(get: impl Fn(&str) -> Option<String>) -> Option<Self> {
-        get("entity-name").map(|name| Self { name, password: get("entity-password").map(Sensitive::new) })
+        get("entity-name").map(|name| Self {
+            name,
+            password: get("entity-password").map(Sensitive::new),
+        })
     }
 }
 
@@ -194,7 +242,9 @@ mod tests {
     fn tls_reads_every_spelling() {
         let label = RelationLabel::from_parts("zookeeper", 1, None);
         for (text, flag) in [("enabled", true), ("disabled", false), ("True", true), ("false", false)] {
-            let t = Tls::read(|k| (k == "tls").then(|| text.to_owned()), &label).unwrap().unwrap();
+            let t = Tls::read(|k| (k == "tls").then(|| text.to_owned()), &label)
+                .unwrap()
+                .unwrap();
             assert_eq!(t.enabled, flag);
         }
         assert!(Tls::read(|k| (k == "tls").then(|| "maybe".to_owned()), &label).is_err());

@@ -62,7 +62,10 @@ pub struct DatabaseRequest {
 impl DatabaseRequest {
     /// A request for `database`.
     pub fn new(database: impl Into<String>) -> Self {
-        Self { database: database.into(), ..Self::default() }
+        Self {
+            database: database.into(),
+            ..Self::default()
+        }
     }
 
     /// Sets `extra-user-roles`.
@@ -74,7 +77,11 @@ impl DatabaseRequest {
     /// A ZooKeeper chroot request as the library's users make it: a leading `/` is
     /// added when missing (the ZooKeeper charm does the same on its side).
     pub fn chroot(chroot: &str) -> Self {
-        let chroot = if chroot.starts_with('/') { chroot.to_owned() } else { format!("/{chroot}") };
+        let chroot = if chroot.starts_with('/') {
+            chroot.to_owned()
+        } else {
+            format!("/{chroot}")
+        };
         Self::new(chroot)
     }
 }
@@ -143,9 +150,22 @@ fn encode_request(request: &DatabaseRequest, relation: &RelationLabel) -> Result
     }
     let mut fields = vec![
         ("database".to_owned(), request.database.clone()),
-        ("extra-user-roles".to_owned(), request.extra_user_roles.clone().unwrap_or_default()),
-        ("prefix-matching".to_owned(), request.prefix_matching.clone().unwrap_or_default()),
-        ("external-node-connectivity".to_owned(), if request.external_node_connectivity { "true".into() } else { String::new() }),
+        (
+            "extra-user-roles".to_owned(),
+            request.extra_user_roles.clone().unwrap_or_default(),
+        ),
+        (
+            "prefix-matching".to_owned(),
+            request.prefix_matching.clone().unwrap_or_default(),
+        ),
+        (
+            "external-node-connectivity".to_owned(),
+            if request.external_node_connectivity {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
     ];
     fields.extend(request.entity.fields());
     Ok(fields)
@@ -156,7 +176,13 @@ fn decode_request(raw: &RemoteRequest, relation: &RelationLabel) -> Result<Datab
     let external = match raw.field("external-node-connectivity") {
         None => false,
         Some(text) => parse_flag(text).ok_or_else(|| {
-            Error::wrong_type(relation, BagSide::RemoteApp, "external-node-connectivity", "true or false", "another word")
+            Error::wrong_type(
+                relation,
+                BagSide::RemoteApp,
+                "external-node-connectivity",
+                "true or false",
+                "another word",
+            )
         })?,
     };
     Ok(DatabaseRequest {
@@ -174,15 +200,39 @@ fn encode_response(response: &DatabaseResponse, raw: &RemoteRequest) -> Vec<(Str
     let mut prefixes = response.prefix_databases.clone().unwrap_or_default();
     prefixes.sort();
     let mut fields = vec![
-        ("database".to_owned(), response.database.clone().unwrap_or_else(|| raw.resource.clone())),
+        (
+            "database".to_owned(),
+            response.database.clone().unwrap_or_else(|| raw.resource.clone()),
+        ),
         ("endpoints".to_owned(), response.endpoints.clone()),
         ("read-only-endpoints".to_owned(), text(&response.read_only_endpoints)),
         ("version".to_owned(), text(&response.version)),
-        ("subordinated".to_owned(), if response.subordinated { "true".into() } else { String::new() }),
+        (
+            "subordinated".to_owned(),
+            if response.subordinated {
+                "true".into()
+            } else {
+                String::new()
+            },
+        ),
         ("prefix-databases".to_owned(), prefixes.join(",")),
         ("chroot".to_owned(), text(&response.chroot)),
-        ("username".to_owned(), response.credentials.as_ref().map(|c| c.username.clone()).unwrap_or_default()),
-        ("password".to_owned(), response.credentials.as_ref().map(|c| c.password.expose().to_owned()).unwrap_or_default()),
+        (
+            "username".to_owned(),
+            response
+                .credentials
+                .as_ref()
+                .map(|c| c.username.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "password".to_owned(),
+            response
+                .credentials
+                .as_ref()
+                .map(|c| c.password.expose().to_owned())
+                .unwrap_or_default(),
+        ),
         ("uris".to_owned(), secret(&response.uris)),
         ("read-only-uris".to_owned(), secret(&response.read_only_uris)),
     ];
@@ -198,15 +248,25 @@ fn decode_answer(answer: &Answer) -> Result<DatabaseConnection, Error> {
     let endpoints = required(answer, "endpoints")?;
     let subordinated = match answer.get("subordinated") {
         None => false,
-        Some(text) => parse_flag(text)
-            .ok_or_else(|| Error::wrong_type(&answer.label, BagSide::RemoteApp, "subordinated", "true or false", "another word"))?,
+        Some(text) => parse_flag(text).ok_or_else(|| {
+            Error::wrong_type(
+                &answer.label,
+                BagSide::RemoteApp,
+                "subordinated",
+                "true or false",
+                "another word",
+            )
+        })?,
     };
     Ok(DatabaseConnection {
         database: get("database"),
         endpoints,
         read_only_endpoints: get("read-only-endpoints"),
         version: get("version"),
-        credentials: Credentials { username, password: Sensitive::new(password) },
+        credentials: Credentials {
+            username,
+            password: Sensitive::new(password),
+        },
         uris: get("uris").map(Sensitive::new),
         read_only_uris: get("read-only-uris").map(Sensitive::new),
         tls: Tls::read(get, &answer.label)?,
@@ -227,7 +287,10 @@ macro_rules! database_interface {
             type Response = DatabaseResponse;
             type Connection = DatabaseConnection;
 
-            fn encode_request(request: &DatabaseRequest, relation: &RelationLabel) -> Result<Vec<(String, String)>, Error> {
+            fn encode_request(
+                request: &DatabaseRequest,
+                relation: &RelationLabel,
+            ) -> Result<Vec<(String, String)>, Error> {
                 encode_request(request, relation)
             }
             fn decode_request(raw: &RemoteRequest, relation: &RelationLabel) -> Result<DatabaseRequest, Error> {
@@ -237,7 +300,10 @@ macro_rules! database_interface {
                 default_requested_plus(&[])
             }
             fn provided_secrets(_request: &DatabaseRequest) -> Vec<String> {
-                super::protocol::DEFAULT_PROVIDED_SECRETS.iter().map(|s| (*s).to_owned()).collect()
+                super::protocol::DEFAULT_PROVIDED_SECRETS
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect()
             }
             fn encode_response(response: &DatabaseResponse, raw: &RemoteRequest) -> Vec<(String, String)> {
                 encode_response(response, raw)

@@ -85,7 +85,10 @@ pub struct Provider<I: Interface> {
 impl<I: Interface> Provider<I> {
     /// A provider on `endpoint`.
     pub fn new(endpoint: impl Into<String>) -> Self {
-        Self { core: DataProvider::new(endpoint, I::SPEC), _interface: PhantomData }
+        Self {
+            core: DataProvider::new(endpoint, I::SPEC),
+            _interface: PhantomData,
+        }
     }
 
     /// The untyped engine, for fields this API does not model.
@@ -101,7 +104,12 @@ impl<I: Interface> Provider<I> {
                 Ok(data) => data
                     .requests
                     .iter()
-                    .map(|raw| I::decode_request(raw, &incoming.label).map(|typed| Request { raw: raw.clone(), typed }))
+                    .map(|raw| {
+                        I::decode_request(raw, &incoming.label).map(|typed| Request {
+                            raw: raw.clone(),
+                            typed,
+                        })
+                    })
                     .collect(),
                 Err(e) => Err(clone_error(e)),
             };
@@ -120,7 +128,8 @@ impl<I: Interface> Provider<I> {
         response: &I::Response,
     ) -> Result<bool, Error> {
         let fields = I::encode_response(response, &request.raw);
-        self.core.publish(ctx, leader, &relation.incoming, &request.raw, &fields)
+        self.core
+            .publish(ctx, leader, &relation.incoming, &request.raw, &fields)
     }
 
     /// Replaces the `status` list on the relation (`raise_status`/`resolve_status`; an
@@ -133,9 +142,14 @@ impl<I: Interface> Provider<I> {
         statuses: &[RelationStatus],
     ) -> Result<bool, Error> {
         let label = &relation.incoming.label;
-        let value = if statuses.is_empty() { String::new() } else { encode_statuses(statuses) };
+        let value = if statuses.is_empty() {
+            String::new()
+        } else {
+            encode_statuses(statuses)
+        };
         let changes: Databag = [(STATUS.to_owned(), value)].into();
-        ctx.update_app_data(&relation.incoming.relation, leader, &changes).map_err(|e| Error::from(e).on(label))
+        ctx.update_app_data(&relation.incoming.relation, leader, &changes)
+            .map_err(|e| Error::from(e).on(label))
     }
 }
 
@@ -155,7 +169,10 @@ where
     pub fn new(endpoint: impl Into<String>, request: I::Request) -> Self {
         let requested = I::requested_secrets(&request);
         let provided = I::provided_secrets(&request);
-        Self { core: DataRequirer::new(endpoint, I::SPEC, requested, provided), request }
+        Self {
+            core: DataRequirer::new(endpoint, I::SPEC, requested, provided),
+            request,
+        }
     }
 
     /// Adds fields to `requested-secrets` (the library's `additional_secret_fields`).
@@ -167,7 +184,10 @@ where
             }
         }
         let provided = I::provided_secrets(&self.request);
-        Self { core: DataRequirer::new(self.core.endpoint().to_owned(), I::SPEC, requested, provided), request: self.request }
+        Self {
+            core: DataRequirer::new(self.core.endpoint().to_owned(), I::SPEC, requested, provided),
+            request: self.request,
+        }
     }
 
     /// The untyped engine.
@@ -191,13 +211,13 @@ where
 
     /// The connection on every relation: `Err(MissingKey)` while the provider has not
     /// answered, `Err(...)` for an answer we cannot use.
-    pub fn connections<C: Charm>(
-        &self,
-        ctx: &mut Context<'_, C>,
-    ) -> Result<PerRelation<I::Connection>, Error> {
+    pub fn connections<C: Charm>(&self, ctx: &mut Context<'_, C>) -> Result<PerRelation<I::Connection>, Error> {
         let mut out = Vec::new();
         for (relation, label) in self.core.relations(ctx)? {
-            let connection = self.core.read(ctx, &relation, &label).and_then(|answer| I::decode_answer(&answer));
+            let connection = self
+                .core
+                .read(ctx, &relation, &label)
+                .and_then(|answer| I::decode_answer(&answer));
             out.push((label, connection));
         }
         Ok(out)
@@ -216,7 +236,10 @@ where
     }
 
     /// The provider's `status` list on each relation.
-    pub fn statuses<C: Charm>(&self, ctx: &mut Context<'_, C>) -> Result<Vec<(RelationLabel, Vec<RelationStatus>)>, Error> {
+    pub fn statuses<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+    ) -> Result<Vec<(RelationLabel, Vec<RelationStatus>)>, Error> {
         let mut out = Vec::new();
         for (relation, label) in self.core.relations(ctx)? {
             let bag = ctx.remote_app_data(&relation).map_err(|e| Error::from(e).on(&label))?;
@@ -229,35 +252,73 @@ where
 /// Errors are not `Clone` (the SDK's are not); decoding errors are, structurally.
 fn clone_error(e: &Error) -> Error {
     match e {
-        Error::MissingKey { relation, side, key } => Error::MissingKey { relation: relation.clone(), side: *side, key: key.clone() },
-        Error::MalformedJson { relation, side, key, message } => {
-            Error::MalformedJson { relation: relation.clone(), side: *side, key: key.clone(), message: message.clone() }
-        }
-        Error::WrongType { relation, side, key, expected, found } => Error::WrongType {
+        Error::MissingKey { relation, side, key } => Error::MissingKey {
+            relation: relation.clone(),
+            side: *side,
+            key: key.clone(),
+        },
+        Error::MalformedJson {
+            relation,
+            side,
+            key,
+            message,
+        } => Error::MalformedJson {
+            relation: relation.clone(),
+            side: *side,
+            key: key.clone(),
+            message: message.clone(),
+        },
+        Error::WrongType {
+            relation,
+            side,
+            key,
+            expected,
+            found,
+        } => Error::WrongType {
             relation: relation.clone(),
             side: *side,
             key: key.clone(),
             expected: expected.clone(),
             found: found.clone(),
         },
-        Error::UnreadableSecret { relation, key, uri, reason } => {
-            Error::UnreadableSecret { relation: relation.clone(), key: key.clone(), uri: uri.clone(), reason: reason.clone() }
-        }
-        Error::Invalid { relation, message } => Error::Invalid { relation: relation.clone(), message: message.clone() },
+        Error::UnreadableSecret {
+            relation,
+            key,
+            uri,
+            reason,
+        } => Error::UnreadableSecret {
+            relation: relation.clone(),
+            key: key.clone(),
+            uri: uri.clone(),
+            reason: reason.clone(),
+        },
+        Error::Invalid { relation, message } => Error::Invalid {
+            relation: relation.clone(),
+            message: message.clone(),
+        },
         Error::Input(m) => Error::Input(m.clone()),
         Error::Sdk(e) => Error::Sdk(charm_sdk::Error::msg(e.to_string())),
-        Error::SdkOn { relation, source } => Error::SdkOn { relation: relation.clone(), source: charm_sdk::Error::msg(source.to_string()) },
+        Error::SdkOn { relation, source } => Error::SdkOn {
+            relation: relation.clone(),
+            source: charm_sdk::Error::msg(source.to_string()),
+        },
     }
 }
 
 /// Reads a resolved field the protocol requires, as [`Error::MissingKey`] when absent.
 pub(crate) fn required(answer: &Answer, key: &str) -> Result<String, Error> {
-    answer.get(key).map(str::to_owned).ok_or_else(|| Error::missing(&answer.label, BagSide::RemoteApp, key))
+    answer
+        .get(key)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::missing(&answer.label, BagSide::RemoteApp, key))
 }
 
 /// The default `requested-secrets` plus `extra`.
 pub(crate) fn default_requested_plus(extra: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = super::protocol::DEFAULT_REQUESTED_SECRETS.iter().map(|s| (*s).to_owned()).collect();
+    let mut out: Vec<String> = super::protocol::DEFAULT_REQUESTED_SECRETS
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
     for e in extra {
         if !out.iter().any(|o| o == e) {
             out.push((*e).to_owned());

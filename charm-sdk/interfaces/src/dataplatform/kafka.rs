@@ -47,7 +47,10 @@ pub struct TopicRequest {
 impl TopicRequest {
     /// A request for `topic`.
     pub fn new(topic: impl Into<String>) -> Self {
-        Self { topic: topic.into(), ..Self::default() }
+        Self {
+            topic: topic.into(),
+            ..Self::default()
+        }
     }
 
     /// Sets `extra-user-roles`.
@@ -114,13 +117,25 @@ impl Interface for KafkaClient {
 
     fn encode_request(request: &TopicRequest, relation: &RelationLabel) -> Result<Vec<(String, String)>, Error> {
         if request.topic.is_empty() || !TopicRequest::topic_is_acceptable(&request.topic) {
-            return Err(Error::invalid(relation, format!("topic {:?} is not acceptable ('*' in its first 3 characters)", request.topic)));
+            return Err(Error::invalid(
+                relation,
+                format!(
+                    "topic {:?} is not acceptable ('*' in its first 3 characters)",
+                    request.topic
+                ),
+            ));
         }
         let mut fields = vec![
             ("topic".to_owned(), request.topic.clone()),
             ("mtls-cert".to_owned(), request.mtls_cert.clone().unwrap_or_default()),
-            ("consumer-group-prefix".to_owned(), request.consumer_group_prefix.clone().unwrap_or_default()),
-            ("extra-user-roles".to_owned(), request.extra_user_roles.clone().unwrap_or_default()),
+            (
+                "consumer-group-prefix".to_owned(),
+                request.consumer_group_prefix.clone().unwrap_or_default(),
+            ),
+            (
+                "extra-user-roles".to_owned(),
+                request.extra_user_roles.clone().unwrap_or_default(),
+            ),
         ];
         fields.extend(request.entity.fields());
         Ok(fields)
@@ -142,15 +157,24 @@ impl Interface for KafkaClient {
     }
 
     fn provided_secrets(_request: &TopicRequest) -> Vec<String> {
-        super::protocol::DEFAULT_PROVIDED_SECRETS.iter().map(|s| (*s).to_owned()).collect()
+        super::protocol::DEFAULT_PROVIDED_SECRETS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect()
     }
 
     fn encode_response(response: &KafkaResponse, raw: &RemoteRequest) -> Vec<(String, String)> {
         let mut fields = vec![
             ("topic".to_owned(), raw.resource.clone()),
             ("endpoints".to_owned(), response.endpoints.clone()),
-            ("consumer-group-prefix".to_owned(), response.consumer_group_prefix.clone().unwrap_or_default()),
-            ("zookeeper-uris".to_owned(), response.zookeeper_uris.clone().unwrap_or_default()),
+            (
+                "consumer-group-prefix".to_owned(),
+                response.consumer_group_prefix.clone().unwrap_or_default(),
+            ),
+            (
+                "zookeeper-uris".to_owned(),
+                response.zookeeper_uris.clone().unwrap_or_default(),
+            ),
             ("username".to_owned(), response.credentials.username.clone()),
             ("password".to_owned(), response.credentials.password.expose().to_owned()),
         ];
@@ -167,7 +191,10 @@ impl Interface for KafkaClient {
         Ok(KafkaConnection {
             topic: get("topic"),
             endpoints,
-            credentials: Credentials { username, password: Sensitive::new(password) },
+            credentials: Credentials {
+                username,
+                password: Sensitive::new(password),
+            },
             consumer_group_prefix: get("consumer-group-prefix"),
             zookeeper_uris: get("zookeeper-uris"),
             tls: Tls::read(get, &answer.label)?,
@@ -190,6 +217,7 @@ impl KafkaProvider {
         relation: &super::interface::RelationRequests<TopicRequest>,
         request: &super::interface::Request<TopicRequest>,
     ) -> Result<Option<String>, Error> {
-        self.core().requirer_secret_field(ctx, &relation.incoming, &request.raw, "mtls-cert")
+        self.core()
+            .requirer_secret_field(ctx, &relation.incoming, &request.raw, "mtls-cert")
     }
 }

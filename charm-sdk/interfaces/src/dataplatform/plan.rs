@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use juju_model::Databag;
 
-use super::protocol::{SecretGroup, DATA, SECRET_PREFIX};
+use super::protocol::{SecretGroup, DATA};
 
 /// Secret content: keys to values.
 pub type SecretContent = BTreeMap<String, String>;
@@ -37,14 +37,18 @@ pub fn plan_write(secret_fields: &[String], own_bag: &Databag, fields: &[(String
     let mut plan = WritePlan::default();
     for (key, value) in fields {
         if use_secrets && secret_fields.iter().any(|f| f == key) {
-            plan.secrets.entry(SecretGroup::of(key)).or_default().push((key.clone(), value.clone()));
+            plan.secrets
+                .entry(SecretGroup::of(key))
+                .or_default()
+                .push((key.clone(), value.clone()));
         } else {
             plan.plain.push((key.clone(), value.clone()));
         }
     }
     // Removing fields from a group that was never created is a no-op: skip it, so an
     // idempotent reconcile does not look the secret up every time.
-    plan.secrets.retain(|group, updates| updates.iter().any(|(_, v)| !v.is_empty()) || own_bag.contains_key(&group.key()));
+    plan.secrets
+        .retain(|group, updates| updates.iter().any(|(_, v)| !v.is_empty()) || own_bag.contains_key(&group.key()));
     plan
 }
 
@@ -66,9 +70,9 @@ pub fn apply(content: &SecretContent, updates: &[(String, String)]) -> SecretCon
 /// A writer's application bag as the reader sees it: plaintext fields and secret URIs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BagView {
-    /// Every key that is neither a `secret-*` URI nor the `data` mirror.
+    /// Every key that is neither a `secret-<group>` URI nor the `data` mirror.
     pub plain: Databag,
-    /// `secret-<group>` URIs, by group (unknown groups are ignored).
+    /// `secret-<group>` URIs, by group.
     pub secret_uris: BTreeMap<SecretGroup, String>,
 }
 
@@ -80,13 +84,15 @@ impl BagView {
             if key == DATA || value.is_empty() {
                 continue;
             }
-            if key.starts_with(SECRET_PREFIX) {
-                if let Some(group) = SecretGroup::from_key(key) {
+            // Only the group keys hold URIs: `secret-key` (s3, azure) is a plain field.
+            match SecretGroup::from_key(key) {
+                Some(group) => {
                     view.secret_uris.insert(group, value.clone());
                 }
-                continue;
+                None => {
+                    view.plain.insert(key.clone(), value.clone());
+                }
             }
-            view.plain.insert(key.clone(), value.clone());
         }
         view
     }
@@ -142,10 +148,23 @@ mod tests {
 
     #[test]
     fn requested_fields_go_to_their_groups() {
-        let fields = pairs(&[("topic", "t"), ("username", "u"), ("password", "p"), ("tls", "disabled"), ("spark-properties", "{}")]);
-        let plan = plan_write(&strings(&["username", "password", "tls", "spark-properties"]), &Databag::new(), &fields);
+        let fields = pairs(&[
+            ("topic", "t"),
+            ("username", "u"),
+            ("password", "p"),
+            ("tls", "disabled"),
+            ("spark-properties", "{}"),
+        ]);
+        let plan = plan_write(
+            &strings(&["username", "password", "tls", "spark-properties"]),
+            &Databag::new(),
+            &fields,
+        );
         assert_eq!(plan.plain, pairs(&[("topic", "t")]));
-        assert_eq!(plan.secrets[&SecretGroup::User], pairs(&[("username", "u"), ("password", "p")]));
+        assert_eq!(
+            plan.secrets[&SecretGroup::User],
+            pairs(&[("username", "u"), ("password", "p")])
+        );
         assert_eq!(plan.secrets[&SecretGroup::Tls], pairs(&[("tls", "disabled")]));
         assert_eq!(plan.secrets[&SecretGroup::Extra], pairs(&[("spark-properties", "{}")]));
     }
@@ -172,14 +191,23 @@ mod tests {
 
     #[test]
     fn reads_prefer_secrets_and_fall_back_to_plaintext() {
-        let bag: Databag = [("secret-user", "secret:abc"), ("endpoints", "h:1"), ("username", "stale"), ("tls", "true"), ("data", "{}")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+        let bag: Databag = [
+            ("secret-user", "secret:abc"),
+            ("endpoints", "h:1"),
+            ("username", "stale"),
+            ("tls", "true"),
+            ("data", "{}"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
         let view = BagView::from_bag(&bag);
         let requested = strings(&["username", "password", "tls"]);
         assert_eq!(view.groups_to_read(&requested), vec![SecretGroup::User]);
-        let user: SecretContent = [("username", "u"), ("password", "p"), ("uris", "x")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let user: SecretContent = [("username", "u"), ("password", "p"), ("uris", "x")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         let out = view.resolve(&requested, &[(SecretGroup::User, user)].into());
         assert_eq!(out.get("username").map(String::as_str), Some("u"));
         assert_eq!(out.get("password").map(String::as_str), Some("p"));

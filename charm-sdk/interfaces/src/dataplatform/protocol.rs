@@ -26,12 +26,29 @@ pub const STATUS: &str = "status";
 pub const SECRET_PREFIX: &str = "secret-";
 
 /// `RequirerData.SECRET_FIELDS`: what every secrets-capable requirer asks to be hidden.
-pub const DEFAULT_REQUESTED_SECRETS: [&str; 8] =
-    ["username", "password", "tls", "tls-ca", "uris", "read-only-uris", "entity-name", "entity-password"];
+pub const DEFAULT_REQUESTED_SECRETS: [&str; 8] = [
+    "username",
+    "password",
+    "tls",
+    "tls-ca",
+    "uris",
+    "read-only-uris",
+    "entity-name",
+    "entity-password",
+];
 
 /// The keys of `SECRET_LABEL_MAP`, in the library's order.
-pub const SECRET_LABEL_MAP_FIELDS: [&str; 9] =
-    ["username", "password", "uris", "read-only-uris", "tls", "tls-ca", "mtls-cert", "entity-name", "entity-password"];
+pub const SECRET_LABEL_MAP_FIELDS: [&str; 9] = [
+    "username",
+    "password",
+    "uris",
+    "read-only-uris",
+    "tls",
+    "tls-ca",
+    "mtls-cert",
+    "entity-name",
+    "entity-password",
+];
 
 /// The fields of `SECRET_LABEL_MAP` that are not in [`DEFAULT_REQUESTED_SECRETS`]: what a
 /// default requirer announces as `provided-secrets` (same model only; cross-model
@@ -55,8 +72,13 @@ pub enum SecretGroup {
 
 impl SecretGroup {
     /// All groups, in the library's declaration order.
-    pub const ALL: [SecretGroup; 5] =
-        [SecretGroup::User, SecretGroup::Tls, SecretGroup::Mtls, SecretGroup::Entity, SecretGroup::Extra];
+    pub const ALL: [SecretGroup; 5] = [
+        SecretGroup::User,
+        SecretGroup::Tls,
+        SecretGroup::Mtls,
+        SecretGroup::Entity,
+        SecretGroup::Extra,
+    ];
 
     /// The group name as used in keys and labels (`user`).
     pub fn as_str(self) -> &'static str {
@@ -122,20 +144,36 @@ pub fn encode_list(items: &[String]) -> String {
 
 /// Reads a JSON list of strings (`requested-secrets`, `attributes`). Absent or empty text
 /// is `None`; anything else that is not a list of strings is an error naming the key.
-pub fn decode_list(bag: &Databag, key: &str, relation: &RelationLabel, side: BagSide) -> Result<Option<Vec<String>>, Error> {
+pub fn decode_list(
+    bag: &Databag,
+    key: &str,
+    relation: &RelationLabel,
+    side: BagSide,
+) -> Result<Option<Vec<String>>, Error> {
     let Some(text) = bag.get(key).filter(|t| !t.is_empty()) else {
         return Ok(None);
     };
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| Error::malformed(relation, side, key, &e))?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::malformed(relation, side, key, &e))?;
     let serde_json::Value::Array(items) = value else {
-        return Err(Error::wrong_type(relation, side, key, "a JSON list of strings", kind_of(&value)));
+        return Err(Error::wrong_type(
+            relation,
+            side,
+            key,
+            "a JSON list of strings",
+            kind_of(&value),
+        ));
     };
     items
         .into_iter()
         .map(|item| match item {
             serde_json::Value::String(s) => Ok(s),
-            other => Err(Error::wrong_type(relation, side, key, "a JSON list of strings", format!("a list holding {}", kind_of(&other)))),
+            other => Err(Error::wrong_type(
+                relation,
+                side,
+                key,
+                "a JSON list of strings",
+                format!("a list holding {}", kind_of(&other)),
+            )),
         })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
@@ -144,14 +182,17 @@ pub fn decode_list(bag: &Databag, key: &str, relation: &RelationLabel, side: Bag
 /// The `data` bookkeeping value: `json.dumps` of the remote application bag without its own
 /// `data` key. Juju hands bags out with sorted keys, and so does [`Databag`].
 pub fn data_mirror(remote: &Databag) -> String {
-    let copy: std::collections::BTreeMap<&str, &str> =
-        remote.iter().filter(|(k, _)| k.as_str() != DATA).map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let copy: std::collections::BTreeMap<&str, &str> = remote
+        .iter()
+        .filter(|(k, _)| k.as_str() != DATA)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     pyjson::dumps(&copy).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// Whether a key is one of the protocol's own (never a payload field).
 pub fn is_protocol_key(key: &str) -> bool {
-    matches!(key, REQUESTED_SECRETS | PROVIDED_SECRETS | DATA) || key.starts_with(SECRET_PREFIX)
+    matches!(key, REQUESTED_SECRETS | PROVIDED_SECRETS | DATA) || SecretGroup::from_key(key).is_some()
 }
 
 /// The boolean spellings the Python charms use for `tls`: `True`/`False` (etcd, the
@@ -178,7 +219,10 @@ mod tests {
         assert_eq!(SecretGroup::from_key("secret-entity"), Some(SecretGroup::Entity));
         assert_eq!(SecretGroup::from_key("secret-bogus"), None);
         assert_eq!(SecretGroup::User.label("kafka-client", 7), "kafka-client.7.user.secret");
-        assert_eq!(SecretGroup::Extra.v1_label("database", 3, "0123abcd"), "database.3.0123abcd.extra.secret");
+        assert_eq!(
+            SecretGroup::Extra.v1_label("database", 3, "0123abcd"),
+            "database.3.0123abcd.extra.secret"
+        );
     }
 
     #[test]
@@ -192,8 +236,10 @@ mod tests {
 
     #[test]
     fn mirror_skips_its_own_key_and_sorts() {
-        let bag: Databag =
-            [("topic", "t"), ("data", "{}"), ("endpoints", "a:1")].into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let bag: Databag = [("topic", "t"), ("data", "{}"), ("endpoints", "a:1")]
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
         assert_eq!(data_mirror(&bag), r#"{"endpoints": "a:1", "topic": "t"}"#);
     }
 }

@@ -68,7 +68,10 @@ pub struct DataProvider {
 impl DataProvider {
     /// A provider on `endpoint` speaking `spec`.
     pub fn new(endpoint: impl Into<String>, spec: Spec) -> Self {
-        Self { endpoint: endpoint.into(), spec }
+        Self {
+            endpoint: endpoint.into(),
+            spec,
+        }
     }
 
     /// The endpoint.
@@ -85,7 +88,12 @@ impl DataProvider {
             let label = RelationLabel::new(&relation, remote_app);
             let remote = ctx.remote_app_data(&relation).map_err(|e| Error::from(e).on(&label))?;
             let data = decode_requirer_bag(&remote, &self.spec, &label);
-            out.push(Incoming { relation, label, remote, data });
+            out.push(Incoming {
+                relation,
+                label,
+                remote,
+                data,
+            });
         }
         Ok(out)
     }
@@ -119,7 +127,9 @@ impl DataProvider {
     ) -> Result<bool, Error> {
         let label = &incoming.label;
         let relation = &incoming.relation;
-        let own = ctx.local_app_data(relation, Some(leader)).map_err(|e| Error::from(e).on(label))?;
+        let own = ctx
+            .local_app_data(relation, Some(leader))
+            .map_err(|e| Error::from(e).on(label))?;
         let plan = plan_write(&request.requested_secrets, &own, fields);
         let mut changes = Databag::new();
         for (group, updates) in &plan.secrets {
@@ -133,7 +143,8 @@ impl DataProvider {
         if self.spec.provider_mirror {
             changes.insert(DATA.to_owned(), data_mirror(&incoming.remote));
         }
-        ctx.update_app_data(relation, leader, &changes).map_err(|e| Error::from(e).on(label))
+        ctx.update_app_data(relation, leader, &changes)
+            .map_err(|e| Error::from(e).on(label))
     }
 
     fn publish_v1<C: Charm>(
@@ -147,7 +158,9 @@ impl DataProvider {
     ) -> Result<bool, Error> {
         let label = &incoming.label;
         let relation = &incoming.relation;
-        let own = ctx.local_app_data(relation, Some(leader)).map_err(|e| Error::from(e).on(label))?;
+        let own = ctx
+            .local_app_data(relation, Some(leader))
+            .map_err(|e| Error::from(e).on(label))?;
         // v1 keeps `tls` as a JSON boolean in its secret.
         let fields: Vec<(String, String)> = fields
             .iter()
@@ -169,7 +182,8 @@ impl DataProvider {
         let mut changes = Databag::new();
         changes.insert("version".to_owned(), "v1".to_owned());
         changes.insert("requests".to_owned(), v1::merge_requests(&own, item));
-        ctx.update_app_data(relation, leader, &changes).map_err(|e| Error::from(e).on(label))
+        ctx.update_app_data(relation, leader, &changes)
+            .map_err(|e| Error::from(e).on(label))
     }
 
     /// Reads a field the requirer shares through its own secret (`mtls-cert` in

@@ -69,7 +69,13 @@ pub fn decode_requirer_bag(bag: &Databag, spec: &Spec, relation: &RelationLabel)
     match version {
         "" | "v0" => decode_v0(bag, spec, relation),
         "v1" => decode_v1(bag, relation),
-        _ => Err(Error::wrong_type(relation, BagSide::RemoteApp, "version", "\"v0\" or \"v1\"", "another version")),
+        _ => Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteApp,
+            "version",
+            "\"v0\" or \"v1\"",
+            "another version",
+        )),
     }
 }
 
@@ -77,7 +83,10 @@ fn decode_v0(bag: &Databag, spec: &Spec, relation: &RelationLabel) -> Result<Req
     let requested_secrets = decode_list(bag, REQUESTED_SECRETS, relation, BagSide::RemoteApp)?.unwrap_or_default();
     let provided_secrets = decode_list(bag, PROVIDED_SECRETS, relation, BagSide::RemoteApp)?.unwrap_or_default();
     let mut requests = Vec::new();
-    let ready = spec.ready_keys.iter().any(|k| bag.get(*k).is_some_and(|v| !v.is_empty()));
+    let ready = spec
+        .ready_keys
+        .iter()
+        .any(|k| bag.get(*k).is_some_and(|v| !v.is_empty()));
     if ready {
         let resource = bag.get(spec.resource_field).cloned().unwrap_or_default();
         let mut fields = Databag::new();
@@ -99,21 +108,40 @@ fn decode_v0(bag: &Databag, spec: &Spec, relation: &RelationLabel) -> Result<Req
             secret_uris,
         });
     }
-    Ok(RequirerData { protocol: Protocol::V0, requests })
+    Ok(RequirerData {
+        protocol: Protocol::V0,
+        requests,
+    })
 }
 
 fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Error> {
     let Some(text) = bag.get("requests").filter(|t| !t.is_empty()) else {
-        return Ok(RequirerData { protocol: Protocol::V1, requests: Vec::new() });
+        return Ok(RequirerData {
+            protocol: Protocol::V1,
+            requests: Vec::new(),
+        });
     };
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, "requests", &e))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, "requests", &e))?;
     let Value::Array(items) = value else {
-        return Err(Error::wrong_type(relation, BagSide::RemoteApp, "requests", "a JSON list of request objects", kind_of(&value)));
+        return Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteApp,
+            "requests",
+            "a JSON list of request objects",
+            kind_of(&value),
+        ));
     };
     let mut requests = Vec::with_capacity(items.len());
     for item in items {
         let Value::Object(map) = item else {
-            return Err(Error::wrong_type(relation, BagSide::RemoteApp, "requests", "a JSON list of request objects", format!("a list holding {}", kind_of(&item))));
+            return Err(Error::wrong_type(
+                relation,
+                BagSide::RemoteApp,
+                "requests",
+                "a JSON list of request objects",
+                format!("a list holding {}", kind_of(&item)),
+            ));
         };
         let mut fields = Databag::new();
         let mut secret_uris = BTreeMap::new();
@@ -142,9 +170,13 @@ fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Er
                 }
             }
         }
-        let Some(resource) = resource.filter(|r| !r.is_empty()) else { continue };
+        let Some(resource) = resource.filter(|r| !r.is_empty()) else {
+            continue;
+        };
         let salt = salt.unwrap_or_default();
-        let request_id = request_id.filter(|id| !id.is_empty()).unwrap_or_else(|| super::v1::request_id(&resource, &salt));
+        let request_id = request_id
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| super::v1::request_id(&resource, &salt));
         requests.push(RemoteRequest {
             request_id: Some(request_id),
             salt: Some(salt),
@@ -155,7 +187,10 @@ fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Er
             secret_uris,
         });
     }
-    Ok(RequirerData { protocol: Protocol::V1, requests })
+    Ok(RequirerData {
+        protocol: Protocol::V1,
+        requests,
+    })
 }
 
 #[cfg(test)]
@@ -176,7 +211,12 @@ mod tests {
         let data = decode_requirer_bag(&b, &crate::dataplatform::kafka::KAFKA_CLIENT, &label()).unwrap();
         assert_eq!(data.protocol, Protocol::V0);
         assert!(data.requests.is_empty());
-        let b = bag(&[("requested-secrets", r#"["username"]"#), ("topic", "events"), ("extra-user-roles", "producer"), ("data", "{}")]);
+        let b = bag(&[
+            ("requested-secrets", r#"["username"]"#),
+            ("topic", "events"),
+            ("extra-user-roles", "producer"),
+            ("data", "{}"),
+        ]);
         let data = decode_requirer_bag(&b, &crate::dataplatform::kafka::KAFKA_CLIENT, &label()).unwrap();
         let req = &data.requests[0];
         assert_eq!(req.resource, "events");
@@ -197,13 +237,19 @@ mod tests {
     fn v1_requests_are_listed_with_ids() {
         let b = bag(&[
             ("version", "v1"),
-            ("requests", r#"[{"resource": "t1", "request-id": null, "salt": "abcdefghijklmnop", "extra-user-roles": "admin", "external-node-connectivity": false}]"#),
+            (
+                "requests",
+                r#"[{"resource": "t1", "request-id": null, "salt": "abcdefghijklmnop", "extra-user-roles": "admin", "external-node-connectivity": false}]"#,
+            ),
         ]);
         let data = decode_requirer_bag(&b, &crate::dataplatform::kafka::KAFKA_CLIENT, &label()).unwrap();
         assert_eq!(data.protocol, Protocol::V1);
         let req = &data.requests[0];
         assert_eq!(req.resource, "t1");
-        assert_eq!(req.request_id.as_deref(), Some(super::super::v1::request_id("t1", "abcdefghijklmnop").as_str()));
+        assert_eq!(
+            req.request_id.as_deref(),
+            Some(super::super::v1::request_id("t1", "abcdefghijklmnop").as_str())
+        );
         assert_eq!(req.field("external-node-connectivity"), Some("false"));
     }
 }

@@ -34,7 +34,10 @@ pub struct Answer {
 impl std::fmt::Debug for Answer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Field values may be credentials.
-        f.debug_struct("Answer").field("label", &self.label).field("keys", &self.fields.keys().collect::<Vec<_>>()).finish()
+        f.debug_struct("Answer")
+            .field("label", &self.label)
+            .field("keys", &self.fields.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
@@ -46,7 +49,8 @@ impl Answer {
 
     /// A required field: missing is "not yet" (Waiting).
     pub fn require(&self, key: &str) -> Result<&str, Error> {
-        self.get(key).ok_or_else(|| Error::missing(&self.label, crate::error::BagSide::RemoteApp, key))
+        self.get(key)
+            .ok_or_else(|| Error::missing(&self.label, crate::error::BagSide::RemoteApp, key))
     }
 }
 
@@ -63,8 +67,18 @@ impl DataRequirer {
     /// A requirer on `endpoint` that asks for `requested_secrets` to be hidden and shares
     /// `provided_secrets` through its own secrets (either may be empty: a list is only
     /// written when non-empty, as the library does).
-    pub fn new(endpoint: impl Into<String>, spec: Spec, requested_secrets: Vec<String>, provided_secrets: Vec<String>) -> Self {
-        Self { endpoint: endpoint.into(), spec, requested_secrets, provided_secrets }
+    pub fn new(
+        endpoint: impl Into<String>,
+        spec: Spec,
+        requested_secrets: Vec<String>,
+        provided_secrets: Vec<String>,
+    ) -> Self {
+        Self {
+            endpoint: endpoint.into(),
+            spec,
+            requested_secrets,
+            provided_secrets,
+        }
     }
 
     /// The endpoint.
@@ -138,16 +152,27 @@ impl DataRequirer {
     }
 
     /// The provider's answer on `relation`, secrets resolved.
-    pub fn read<C: Charm>(&self, ctx: &mut Context<'_, C>, relation: &Relation, label: &RelationLabel) -> Result<Answer, Error> {
+    pub fn read<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        relation: &Relation,
+        label: &RelationLabel,
+    ) -> Result<Answer, Error> {
         let remote = ctx.remote_app_data(relation).map_err(|e| Error::from(e).on(label))?;
         let view = BagView::from_bag(&remote);
         let mut secrets: BTreeMap<_, SecretContent> = BTreeMap::new();
         for group in view.groups_to_read(&self.requested_secrets) {
-            let Some(uri) = view.secret_uris.get(&group) else { continue };
+            let Some(uri) = view.secret_uris.get(&group) else {
+                continue;
+            };
             let secret_label = group.label(&self.endpoint, relation.id.0);
             let content = read_shared(ctx, label, &group.key(), uri, Some(&secret_label))?;
             secrets.insert(group, content);
         }
-        Ok(Answer { relation: relation.clone(), label: label.clone(), fields: view.resolve(&self.requested_secrets, &secrets) })
+        Ok(Answer {
+            relation: relation.clone(),
+            label: label.clone(),
+            fields: view.resolve(&self.requested_secrets, &secrets),
+        })
     }
 }

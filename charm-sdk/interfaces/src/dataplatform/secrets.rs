@@ -37,13 +37,21 @@ pub(crate) fn read_shared<C: Charm>(
         reason: reason.to_owned(),
     };
     let parsed = SecretUri::new(uri).map_err(|_| unreadable("not a secret URI"))?;
-    let secret = SecretRef { uri: Some(parsed), label: label.map(str::to_owned) };
+    let secret = SecretRef {
+        uri: Some(parsed),
+        label: label.map(str::to_owned),
+    };
     match ctx.get_secret(&secret, SecretRead::Refresh) {
         Ok(content) => Ok(content),
         Err(e) => match tool_kind(&e) {
             Some(ToolErrorKind::SecretNotFound) => Err(unreadable("not found")),
-            Some(ToolErrorKind::PermissionDenied) => Err(unreadable("permission denied: not granted to this application")),
-            _ => Err(Error::SdkOn { relation: Box::new(relation.clone()), source: e }),
+            Some(ToolErrorKind::PermissionDenied) => {
+                Err(unreadable("permission denied: not granted to this application"))
+            }
+            _ => Err(Error::SdkOn {
+                relation: Box::new(relation.clone()),
+                source: e,
+            }),
         },
     }
 }
@@ -60,13 +68,20 @@ pub(crate) fn publish_owned<C: Charm>(
     label: &str,
     updates: &[(String, String)],
 ) -> Result<Option<SecretUri>, Error> {
-    let on = |e: charm_sdk::Error| Error::SdkOn { relation: Box::new(label_for_errors.clone()), source: e };
+    let on = |e: charm_sdk::Error| Error::SdkOn {
+        relation: Box::new(label_for_errors.clone()),
+        source: e,
+    };
     match ctx.secret_info(&SecretRef::label(label)) {
         Ok(info) => {
             let Some(uri) = info.uri else {
-                return Err(on(charm_sdk::Error::msg(format!("secret-info-get gave no URI for label {label:?}"))));
+                return Err(on(charm_sdk::Error::msg(format!(
+                    "secret-info-get gave no URI for label {label:?}"
+                ))));
             };
-            let current = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek).map_err(on)?;
+            let current = ctx
+                .get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek)
+                .map_err(on)?;
             let next = apply(&current, updates);
             if next.is_empty() {
                 ctx.remove_secret(&uri, None).map_err(on)?;
@@ -82,7 +97,10 @@ pub(crate) fn publish_owned<C: Charm>(
             if content.is_empty() {
                 return Ok(None);
             }
-            let meta = SecretMeta { label: Some(label.to_owned()), ..SecretMeta::default() };
+            let meta = SecretMeta {
+                label: Some(label.to_owned()),
+                ..SecretMeta::default()
+            };
             let uri = ctx.add_app_secret(leader, &content, meta).map_err(on)?;
             if !relation.peer {
                 ctx.grant_secret(&uri, relation, None).map_err(on)?;

@@ -47,10 +47,22 @@ pub fn decode_statuses(bag: &Databag, relation: &RelationLabel) -> Result<Vec<Re
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, STATUS, &e))?;
     if !value.is_array() {
-        return Err(Error::wrong_type(relation, BagSide::RemoteApp, STATUS, "a JSON list of {code, message, resolution}", kind_of(&value)));
+        return Err(Error::wrong_type(
+            relation,
+            BagSide::RemoteApp,
+            STATUS,
+            "a JSON list of {code, message, resolution}",
+            kind_of(&value),
+        ));
     }
     serde_json::from_value(value).map_err(|_| {
-        Error::wrong_type(relation, BagSide::RemoteApp, STATUS, "a JSON list of {code, message, resolution}", "a list of other objects")
+        Error::wrong_type(
+            relation,
+            BagSide::RemoteApp,
+            STATUS,
+            "a JSON list of {code, message, resolution}",
+            "a list of other objects",
+        )
     })
 }
 
@@ -60,7 +72,11 @@ mod tests {
 
     #[test]
     fn statuses_are_sorted_python_json() {
-        let s = |code| RelationStatus { code, message: "m".into(), resolution: "r".into() };
+        let s = |code| RelationStatus {
+            code,
+            message: "m".into(),
+            resolution: "r".into(),
+        };
         assert_eq!(
             encode_statuses(&[s(4001), s(1000)]),
             r#"[{"code": 1000, "message": "m", "resolution": "r"}, {"code": 4001, "message": "m", "resolution": "r"}]"#

@@ -53,8 +53,19 @@ const MODEL_KEYS: [&str; 10] = [
 
 /// Builds one response object. `plain` holds the non-secret fields (`endpoints`,
 /// `version`…); `uris` the secret URIs by group.
-pub fn response_item(request: &RemoteRequest, plain: &[(String, String)], uris: &[(SecretGroup, String)]) -> Ordered<Value> {
-    let lookup = |key: &str| plain.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).filter(|v| !v.is_empty());
+pub fn response_item(
+    request: &RemoteRequest,
+    plain: &[(String, String)],
+    uris: &[(SecretGroup, String)],
+) -> Ordered<Value> {
+    let lookup = |key: &str| {
+        plain
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .filter(|v| !v.is_empty())
+    };
     let uri = |group: SecretGroup| uris.iter().find(|(g, _)| *g == group).map(|(_, u)| u.clone());
     let text = |v: Option<String>| v.map(Value::String).unwrap_or(Value::Null);
     let mut items: Vec<(String, Value)> = vec![
@@ -93,7 +104,12 @@ pub fn merge_requests(own_bag: &Databag, item: Ordered<Value>) -> String {
             _ => None,
         })
         .collect();
-    match list.iter_mut().find(|existing| existing.0.iter().any(|(k, v)| k == "request-id" && Some(v) == id.as_ref())) {
+    match list.iter_mut().find(|existing| {
+        existing
+            .0
+            .iter()
+            .any(|(k, v)| k == "request-id" && Some(v) == id.as_ref())
+    }) {
         Some(existing) => *existing = item,
         None => list.push(item),
     }
@@ -133,13 +149,21 @@ mod tests {
             provided_secrets: vec![],
             secret_uris: Default::default(),
         };
-        let item = response_item(&request, &[("endpoints".into(), "k:9092".into())], &[(SecretGroup::User, "secret:abc".into())]);
+        let item = response_item(
+            &request,
+            &[("endpoints".into(), "k:9092".into())],
+            &[(SecretGroup::User, "secret:abc".into())],
+        );
         assert_eq!(
             pyjson::dumps(&item).unwrap(),
             r#"{"resource": "t1", "request-id": "9d9a3b38bae66c7b", "salt": "abcdefghijklmnop", "endpoints": "k:9092", "read-only-endpoints": null, "secret-user": "secret:abc", "secret-tls": null, "secret-extra": null, "secret-entity": null, "version": null}"#
         );
         let merged = merge_requests(&Databag::new(), item.clone());
         let again: Databag = [("requests".to_owned(), merged.clone())].into();
-        assert_eq!(merge_requests(&again, item), merged, "replacing the same request id is idempotent");
+        assert_eq!(
+            merge_requests(&again, item),
+            merged,
+            "replacing the same request id is idempotent"
+        );
     }
 }

@@ -29,7 +29,10 @@ pub(crate) fn bag(pairs: &[(&str, &str)]) -> Databag {
 
 /// A bag without the keys Juju writes itself.
 pub(crate) fn without_juju_keys(bag: &Databag) -> Databag {
-    bag.iter().filter(|(k, _)| !JUJU_UNIT_KEYS.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
+    bag.iter()
+        .filter(|(k, _)| !JUJU_UNIT_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 /// Validates `{"app": app, "unit": unit}` against `schema` (file stem, e.g.
@@ -38,13 +41,18 @@ pub(crate) fn without_juju_keys(bag: &Databag) -> Databag {
 pub(crate) fn validate(schema: &str, app: &Databag, unit: Option<&Databag>) {
     let dir = schema_dir();
     let schema_path = dir.join(format!("{schema}.json"));
-    assert!(schema_path.exists(), "schema {} not found (is the shared reference folder next to the repo?)", schema_path.display());
+    assert!(
+        schema_path.exists(),
+        "schema {} not found (is the shared reference folder next to the repo?)",
+        schema_path.display()
+    );
     let mut doc = serde_json::json!({ "app": app });
     if let Some(unit) = unit {
         doc["unit"] = serde_json::to_value(without_juju_keys(unit)).unwrap();
     }
     let mut file = tempfile::NamedTempFile::new().unwrap();
-    file.write_all(serde_json::to_string_pretty(&doc).unwrap().as_bytes()).unwrap();
+    file.write_all(serde_json::to_string_pretty(&doc).unwrap().as_bytes())
+        .unwrap();
     let out = Command::new("python3")
         .arg(dir.join("validate.py"))
         .arg(&schema_path)
@@ -66,20 +74,37 @@ pub(crate) fn validate(schema: &str, app: &Databag, unit: Option<&Databag>) {
 
 /// Runs a Python snippet with `arg` as `sys.argv[1]` and returns its stdout.
 pub(crate) fn python(code: &str, arg: &str) -> String {
-    let out = Command::new("python3").arg("-c").arg(code).arg(arg).output().expect("python3");
-    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(code)
+        .arg(arg)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "python failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The relation `rel` (by id) in `out`'s state.
 pub(crate) fn relation_in<'a>(out: &'a RunOutput, rel: &Relation) -> &'a Relation {
-    out.state.relations.iter().find(|r| r.id == rel.id).expect("relation still there")
+    out.state
+        .relations
+        .iter()
+        .find(|r| r.id == rel.id)
+        .expect("relation still there")
 }
 
 /// The provider's answer as the requirer sees it: a relation whose remote app bag is the
 /// provider's app bag, plus the provider's secrets granted over that relation (content
 /// as the provider last wrote it).
-pub(crate) fn hand_over(provider_out: &RunOutput, provider_rel: &Relation, requirer_rel: Relation) -> (Relation, Vec<Secret>) {
+pub(crate) fn hand_over(
+    provider_out: &RunOutput,
+    provider_rel: &Relation,
+    requirer_rel: Relation,
+) -> (Relation, Vec<Secret>) {
     let written = relation_in(provider_out, provider_rel);
     let rel = requirer_rel.remote_app_data(written.local_app_data.clone());
     let secrets = provider_out
@@ -88,7 +113,9 @@ pub(crate) fn hand_over(provider_out: &RunOutput, provider_rel: &Relation, requi
         .iter()
         .filter(|s| s.remote_grants.contains_key(&provider_rel.id))
         .map(|s| {
-            let mut granted = Secret::new(s.newest_content().clone()).id(s.id.clone()).granted_by(&rel);
+            let mut granted = Secret::new(s.newest_content().clone())
+                .id(s.id.clone())
+                .granted_by(&rel);
             granted.label = None;
             granted
         })
