@@ -297,6 +297,12 @@ impl IngressRequirer {
     /// Writes the app bag (leader) and this unit's bag, then returns the URL of the first
     /// relation: `Ok(None)` with no relation or no URL yet.
     pub fn reconcile<C: Charm>(&self, ctx: &mut Context<'_, C>) -> Result<Option<String>, Error> {
+        if self.port == 0 || self.port == 65535 {
+            return Err(Error::Input(format!(
+                "ingress port {} is out of range 1..65534",
+                self.port
+            )));
+        }
         let relations = ctx.relations(&self.endpoint)?;
         let request = IngressRequest {
             model: ctx.model_name().to_owned(),
@@ -306,13 +312,6 @@ impl IngressRequirer {
             redirect_https: self.redirect_https,
             scheme: self.scheme,
         };
-        if self.port == 0 || self.port == 65535 {
-            let label = RelationLabel::from_parts(self.endpoint.clone(), 0, None);
-            return Err(Error::invalid(
-                &label,
-                format!("port {} is out of range 1..65534", self.port),
-            ));
-        }
         let leader = ctx.leader()?;
         let mut url = None;
         for relation in relations {

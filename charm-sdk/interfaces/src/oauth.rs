@@ -11,11 +11,11 @@
 //!   an application secret (label `client_secret_<relation id>`) whose key `secret` holds
 //!   the client secret.
 
-use charm_sdk::{Charm, Context, Leader, Relation, SecretMeta};
+use charm_sdk::{Charm, Context, Leader, Relation};
 use juju_model::Databag;
 
 use crate::dataplatform::protocol::decode_list;
-use crate::dataplatform::secrets::read_shared;
+use crate::dataplatform::secrets::{publish_owned, read_shared};
 use crate::error::{BagSide, Error, RelationLabel};
 use crate::pyjson;
 use crate::sensitive::Sensitive;
@@ -295,31 +295,10 @@ pub fn publish_client<C: Charm>(
     let on = |e: charm_sdk::Error| Error::from(e).on(label);
     let mut bag = info.app_bag();
     if let Some((client_id, client_secret)) = client {
-        let content = [(CLIENT_SECRET_FIELD.to_owned(), client_secret.to_owned())].into();
         let secret_label = format!("client_secret_{}", relation.id);
-        let uri = match ctx.secret_info(&charm_sdk::SecretRef::label(secret_label.clone())) {
-            Ok(found) => match found.uri {
-                Some(uri) => {
-                    ctx.update_secret(&uri, &content).map_err(on)?;
-                    uri
-                }
-                None => return Err(on(charm_sdk::Error::msg("secret-info-get gave no URI"))),
-            },
-            Err(_) => {
-                let uri = ctx
-                    .add_app_secret(
-                        leader,
-                        &content,
-                        SecretMeta {
-                            label: Some(secret_label),
-                            ..SecretMeta::default()
-                        },
-                    )
-                    .map_err(on)?;
-                ctx.grant_secret(&uri, relation, None).map_err(on)?;
-                uri
-            }
-        };
+        let updates = [(CLIENT_SECRET_FIELD.to_owned(), client_secret.to_owned())];
+        let uri = publish_owned(ctx, leader, relation, label, &secret_label, &updates)?
+            .ok_or_else(|| Error::Input("the OAuth client secret is empty".into()))?;
         bag.insert("client_id".into(), client_id.to_owned());
         bag.insert("client_secret_id".into(), uri.to_string());
     }

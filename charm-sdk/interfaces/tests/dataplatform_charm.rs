@@ -67,7 +67,7 @@ impl Charm for KafkaBroker {
         let provider = KafkaProvider::new("kafka-client");
         let leader = ctx.leader()?;
         for relation in provider.requests(ctx)? {
-            let requests = relation.requests.as_ref().map_err(|e| Stop::blocked(e.to_string()))?;
+            let requests = relation.try_requests()?;
             let Some(leader) = &leader else { continue };
             for request in requests {
                 let response = KafkaResponse {
@@ -403,7 +403,7 @@ impl Charm for Postgres {
         let provider = PostgresqlProvider::new("database");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
-            for request in relation.requests.as_ref().map_err(|e| Stop::blocked(e.to_string()))? {
+            for request in relation.try_requests()? {
                 let user = format!("relation_id_{}", relation.incoming.relation.id);
                 let response = DatabaseResponse {
                     endpoints: "postgresql-k8s-primary:5432".into(),
@@ -503,7 +503,7 @@ impl Charm for ZooKeeperCharm {
         let provider = ZooKeeperProvider::new("zookeeper");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
-            for request in relation.requests.as_ref().map_err(|e| Stop::blocked(e.to_string()))? {
+            for request in relation.try_requests()? {
                 let endpoints = "zookeeper-k8s-0.zookeeper-k8s-endpoints:2181".to_owned();
                 let chroot = request.typed.database.clone();
                 let response = DatabaseResponse {
@@ -565,4 +565,128 @@ fn zookeeper_answers_kafka_like_the_zookeeper_charm() {
         .secret_by_label(&format!("zookeeper.{}.tls.secret", rel.id))
         .unwrap();
     assert_eq!(tls.newest_content()["tls"], "disabled");
+}
+
+// ---- mTLS: the requirer shares its certificate through its own secret -------------------
+
+struct MtlsClient;
+
+impl Charm for MtlsClient {
+    const CHARMCRAFT: &'static str =
+        "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n";
+    type Config = serde_json::Value;
+    type Action = NoActions;
+
+    fn new() -> Self {
+        MtlsClient
+    }
+
+    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+        let mut request = TopicRequest::new("events");
+        request.mtls_cert = Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into());
+        KafkaRequirer::new("kafka-cluster", request).request(ctx)?;
+        Ok(())
+    }
+}
+
+struct MtlsBroker;
+
+impl Charm for MtlsBroker {
+    const CHARMCRAFT: &'static str = "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n";
+    type Config = serde_json::Value;
+    type Action = NoActions;
+
+    fn new() -> Self {
+        MtlsBroker
+    }
+
+    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+        let provider = KafkaProvider::new("kafka-client");
+        for relation in provider.requests(ctx)? {
+            for request in relation.try_requests()? {
+                let cert = provider
+                    .mtls_cert(ctx, &relation, request)?
+                    .or_waiting("no client certificate")?;
+                ctx.add_status(Status::active(format!("mtls {} bytes", cert.len())));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn mtls_certificates_travel_in_the_requirers_secret() {
+    let rel = kafka_client_rel();
+    let client = Context::<MtlsClient>::new()
+        .run(
+            TestEvent::relation_created(&rel),
+            State::default().leader(true).relation(rel.clone()),
+        )
+        .unwrap();
+    let asked = relation_in(&client, &rel);
+    assert!(
+        asked.local_app_data["secret-mtls"].starts_with("secret:"),
+        "{:?}",
+        asked.local_app_data
+    );
+    assert!(!asked.local_app_data.contains_key("mtls-cert"));
+    validate(
+        "kafka_client-v0-requirer",
+        &asked.local_app_data,
+        Some(&asked.local_unit_data),
+    );
+    let secret = client
+        .state
+        .secret_by_label(&format!("kafka-cluster.{}.mtls.secret", rel.id))
+        .unwrap();
+    assert!(secret.remote_grants.contains_key(&rel.id));
+
+    // The broker reads it with its own label for the group.
+    let broker_rel = kafka_broker_rel(&client, &rel);
+    let (broker_rel, secrets) = {
+        let granted: Vec<charm_testing::Secret> = client
+            .state
+            .secrets
+            .iter()
+            .map(|s| {
+                charm_testing::Secret::new(s.newest_content().clone())
+                    .id(s.id.clone())
+                    .granted_by(&broker_rel)
+            })
+            .collect();
+        (broker_rel, granted)
+    };
+    let mut state = State::default().leader(true).relation(broker_rel.clone());
+    state.secrets = secrets;
+    let out = Context::<MtlsBroker>::new()
+        .run(TestEvent::relation_changed(&broker_rel), state)
+        .unwrap();
+    assert_eq!(out.unit_status(), &Status::active("mtls 58 bytes"));
+    let label = format!("kafka-client.{}.mtls.secret", broker_rel.id);
+    assert!(
+        out.calls
+            .iter()
+            .any(|c| c.starts_with("secret-get") && c.contains(&label)),
+        "{:?}",
+        out.calls
+    );
+}
+
+#[test]
+fn non_leader_requirers_only_keep_the_data_mirror() {
+    let rel = kafka_client_rel().remote_app_data([("topic", "events"), ("endpoints", "k:9092")]);
+    let out = Context::<KafkaClient>::new()
+        .run(
+            TestEvent::relation_changed(&rel),
+            State::default().leader(false).relation(rel.clone()),
+        )
+        .unwrap();
+    let written = relation_in(&out, &rel);
+    assert_eq!(
+        written.local_unit_data["data"],
+        r#"{"endpoints": "k:9092", "topic": "events"}"#
+    );
+    assert!(!written.local_unit_data.contains_key("requested-secrets"));
+    assert!(written.local_app_data.is_empty());
+    assert_eq!(out.unit_status().kind, StatusKind::Waiting, "{:?}", out.unit_status());
 }

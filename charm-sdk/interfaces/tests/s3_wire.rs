@@ -261,7 +261,7 @@ impl Charm for AzureIntegrator {
         let provider = AzureStorageProvider::new("azure-storage-credentials");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
-            for request in relation.requests.as_ref().map_err(|e| Stop::blocked(e.to_string()))? {
+            for request in relation.try_requests()? {
                 let info = AzureStorageInfo {
                     container: request.typed.container.clone().unwrap_or_default(),
                     storage_account: "sparkstore".into(),
@@ -373,7 +373,7 @@ impl Charm for Hub {
         let provider = SparkServiceAccountProvider::new("spark-service-account");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
-            for request in relation.requests.as_ref().map_err(|e| Stop::blocked(e.to_string()))? {
+            for request in relation.try_requests()? {
                 let grant = ServiceAccountGrant {
                     service_account: request.typed.wire(),
                     spark_properties: BTreeMap::from([

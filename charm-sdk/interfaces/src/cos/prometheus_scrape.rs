@@ -252,12 +252,16 @@ impl MetricsEndpointProvider {
             return Ok(());
         }
         let topology = Topology::from_context(ctx);
-        let network = ctx.network(&self.endpoint)?;
-        let address = network
-            .bind_address()
-            .or(network.ingress_address())
-            .unwrap_or_default()
-            .to_owned();
+        // `get_binding(relation).network.bind_address`, else `socket.getfqdn()` (the pod's
+        // FQDN on Kubernetes).
+        let network = ctx.network(&self.endpoint).ok();
+        let bound = network
+            .as_ref()
+            .and_then(|n| n.bind_address().or(n.ingress_address()))
+            .map(str::to_owned);
+        let address = bound.unwrap_or_else(|| {
+            crate::ingress::default_host(&ctx.unit().to_string(), ctx.app().as_str(), ctx.model_name())
+        });
         let unit = unit_bag(&ctx.unit().to_string(), &address, self.external_url.as_deref());
         let app = app_bag(&topology, &self.jobs, &self.rules);
         let leader = ctx.leader()?;

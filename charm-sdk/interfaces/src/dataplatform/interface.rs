@@ -73,6 +73,13 @@ impl<T> RelationRequests<T> {
     pub fn label(&self) -> &RelationLabel {
         &self.incoming.label
     }
+
+    /// The requests, or a copy of why they cannot be understood, so reconcile can write
+    /// `for request in relation.try_requests()? { … }` (Blocked naming the relation) and
+    /// still pass `&relation` to [`Provider::publish`].
+    pub fn try_requests(&self) -> Result<&[Request<T>], Error> {
+        self.requests.as_deref().map_err(clone_error)
+    }
 }
 
 /// The provider side of interface `I` on one endpoint.

@@ -458,7 +458,8 @@ impl FakeJuju {
         fs::create_dir(&fixtures)?;
         let mut answers = self.answers.clone();
         for (endpoint, ids) in &self.relation_ids {
-            answers.insert(format!("relation-ids.{endpoint}"), Answer::json(json!(ids)));
+            // An answer set explicitly (a failure, say) wins over the listing.
+            answers.entry(format!("relation-ids.{endpoint}")).or_insert_with(|| Answer::json(json!(ids)));
         }
         for (name, answer) in &answers {
             if let Some(out) = &answer.out {

@@ -1,0 +1,5 @@
+//! The probe fixture charm's binary.
+
+fn main() -> std::process::ExitCode {
+    charm_sdk::main::<local_model_probe::Probe>()
+}

@@ -1,0 +1,5 @@
+//! The charm's binary: everything is in the library, so tests run the same code in-process.
+
+fn main() -> std::process::ExitCode {
+    charm_sdk::main::<zookeeper_k8s::ZooKeeperK8s>()
+}
