@@ -7,6 +7,7 @@ need_apt=()
 command -v keytool >/dev/null 2>&1 || need_apt+=(openjdk-17-jre-headless)
 command -v objdump >/dev/null 2>&1 || need_apt+=(binutils)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-venv)
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # Real ZooKeeper 3.8 (+ netty, slf4j-simple) for charms/zk-admin integration tests.
 [ -f /usr/share/java/zookeeper.jar ] || need_apt+=(zookeeper)
 if [ "${#need_apt[@]}" -gt 0 ]; then

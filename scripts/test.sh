@@ -13,6 +13,12 @@ cargo fmt --all -- --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+echo "== one TLS stack: no aws-lc-rs, no openssl in the dependency tree"
+if cargo tree --workspace -e normal -i aws-lc-rs >/dev/null 2>&1 || cargo tree --workspace -e normal -i openssl-sys >/dev/null 2>&1; then
+  echo "aws-lc-rs or openssl-sys is in the dependency tree (see docs/adr/0002-one-tls-stack.md)" >&2
+  exit 1
+fi
+
 echo "== cargo test --workspace"
 cargo test --workspace --quiet 2>&1 | tee target/test-output.txt | grep -E '^(test result|error|failures:|---- )|panicked' || true
 if grep -qE 'test result: FAILED|error(\[|:)' target/test-output.txt; then

@@ -22,7 +22,11 @@ pub(crate) struct Row {
 }
 
 fn greeting(state: State, text: &str) -> State {
-    state.config([("port", serde_json::json!(8080)), ("greeting", serde_json::json!(text)), ("log-level", serde_json::json!("INFO"))])
+    state.config([
+        ("port", serde_json::json!(8080)),
+        ("greeting", serde_json::json!(text)),
+        ("log-level", serde_json::json!("INFO")),
+    ])
 }
 
 /// Runs update-status and config-changed `runs` times each from the state an install left.
@@ -32,17 +36,29 @@ pub(crate) fn measure(runs: usize) -> Result<Vec<Row>, String> {
         .peer(PeerRelation::new("cluster").peers(1))
         .relation(Relation::new("website").remote_app("client").remote_units(1))
         .container(Container::new("web").with_state(ContainerState::connectable()));
-    let warm = ctx.run(TestEvent::install(), initial).map_err(|e| format!("in-process install failed: {e}"))?.state;
+    let warm = ctx
+        .run(TestEvent::install(), initial)
+        .map_err(|e| format!("in-process install failed: {e}"))?
+        .state;
     let mut rows = Vec::new();
     for hook in ["update-status", "config-changed"] {
-        let mut row = Row { hook, times: Vec::with_capacity(runs), calls: Vec::new() };
+        let mut row = Row {
+            hook,
+            times: Vec::with_capacity(runs),
+            calls: Vec::new(),
+        };
         for i in 0..runs {
             let (event, state) = match hook {
                 "update-status" => (TestEvent::update_status(), warm.clone()),
-                _ => (TestEvent::config_changed(), greeting(warm.clone(), if i % 2 == 0 { "Hi" } else { "Hello" })),
+                _ => (
+                    TestEvent::config_changed(),
+                    greeting(warm.clone(), if i % 2 == 0 { "Hi" } else { "Hello" }),
+                ),
             };
             let start = Instant::now();
-            let out = ctx.run(event, state).map_err(|e| format!("in-process {hook} failed: {e}"))?;
+            let out = ctx
+                .run(event, state)
+                .map_err(|e| format!("in-process {hook} failed: {e}"))?;
             row.times.push(start.elapsed());
             row.calls = out.calls;
         }

@@ -16,11 +16,12 @@
 mod binary;
 mod inprocess;
 mod measure;
+mod report;
 mod stats;
 
 // The demo's process-test support, compiled here too so the benchmark runs exactly the
 // world the tests check (each file uses only std, serde_json and juju-model).
-#[path = "../../examples/demo-charm/tests/support/juju.rs"]
+#[path = "../../examples/demo-charm/tests/support/juju/mod.rs"]
 #[allow(dead_code)]
 mod juju;
 #[path = "../../examples/demo-charm/tests/support/pebble/mod.rs"]
@@ -32,20 +33,12 @@ mod tmp;
 #[allow(dead_code)]
 mod worlds;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::Duration;
 
 use serde_json::json;
 
-use juju::{Answer, Call, Event, FakeJuju, Tools};
-use measure::Sample;
-use stats::{mib, ms, quantile};
-
-/// The issue's targets.
-const TARGET_WALL: Duration = Duration::from_millis(10);
-const TARGET_RSS_KIB: u64 = 5 * 1024;
+use juju::{Answer, Event, FakeJuju, Tools};
 
 struct Options {
     runs: usize,
@@ -61,12 +54,18 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
             "--no-build" => options.build = false,
             "--runs" => {
                 let n = args.next().ok_or("--runs needs a number")?;
-                options.runs = n.parse().ok().filter(|n| *n > 0).ok_or(format!("--runs: {n:?} is not a positive number"))?;
+                options.runs = n
+                    .parse()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(format!("--runs: {n:?} is not a positive number"))?;
             }
             "-h" | "--help" => {
-                return Err("usage: charm-bench [demo] [--runs N] [--no-build]\n  builds the release demo charm and \
+                return Err(
+                    "usage: charm-bench [demo] [--runs N] [--no-build]\n  builds the release demo charm and \
                             fake-hook-tool (unless --no-build), then prints the figures"
-                    .to_owned())
+                        .to_owned(),
+                )
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -97,7 +96,10 @@ fn release_dir() -> Result<PathBuf, String> {
         return Ok(PathBuf::from(dir).join("release"));
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
-    let target = exe.parent().and_then(Path::parent).ok_or("cannot find the target directory")?;
+    let target = exe
+        .parent()
+        .and_then(Path::parent)
+        .ok_or("cannot find the target directory")?;
     Ok(target.join("release"))
 }
 
@@ -106,7 +108,17 @@ fn build() -> Result<(), String> {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
     eprintln!("building the release demo-charm and fake-hook-tool…");
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "demo-charm", "-p", "charm-bench", "--bin", "demo-charm"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "demo-charm",
+            "-p",
+            "charm-bench",
+            "--bin",
+            "demo-charm",
+        ])
         .args(["--bin", "fake-hook-tool", "--manifest-path"])
         .arg(manifest)
         .status()
@@ -116,20 +128,6 @@ fn build() -> Result<(), String> {
     } else {
         Err(format!("cargo build failed ({status})"))
     }
-}
-
-/// A reference row: something simpler than a hook, measured the same way.
-struct ScaleRow {
-    label: &'static str,
-    samples: Vec<Sample>,
-    note: &'static str,
-}
-
-/// One process-level row of the table.
-struct ProcessRow {
-    hook: &'static str,
-    samples: Vec<Sample>,
-    calls: Vec<Call>,
 }
 
 fn run(options: &Options) -> Result<(), String> {
@@ -153,7 +151,11 @@ fn run(options: &Options) -> Result<(), String> {
 
     let mut rows = Vec::new();
     for hook in ["update-status", "config-changed"] {
-        let mut row = ProcessRow { hook, samples: Vec::with_capacity(options.runs), calls: Vec::new() };
+        let mut row = report::ProcessRow {
+            hook,
+            samples: Vec::with_capacity(options.runs),
+            calls: Vec::new(),
+        };
         for i in 0..options.runs {
             if hook == "config-changed" {
                 // A new greeting each run: the page is rewritten every time (one Pebble write).
@@ -163,13 +165,17 @@ fn run(options: &Options) -> Result<(), String> {
             }
             fake.install().map_err(io)?;
             let event = Event::hook(hook);
-            let sample = measure::sample(&mut measure::wrapped(&fake.command(&demo, &event), &demo).map_err(io)?).map_err(io)?;
+            let sample =
+                measure::sample(&mut measure::wrapped(&fake.command(&demo, &event), &demo).map_err(io)?).map_err(io)?;
             let calls = fake.calls().map_err(io)?;
             if sample.code != 0 {
                 return Err(format!("{hook} exited {}; calls: {calls:?}", sample.code));
             }
             if i > 0 && calls != row.calls {
-                return Err(format!("{hook} made different calls in run {i}: {calls:?} vs {:?}", row.calls));
+                return Err(format!(
+                    "{hook} made different calls in run {i}: {calls:?} vs {:?}",
+                    row.calls
+                ));
             }
             row.calls = calls;
             row.samples.push(sample);
@@ -187,123 +193,34 @@ fn run(options: &Options) -> Result<(), String> {
     let floor = PathBuf::from("/bin/true");
     let mut scale = Vec::new();
     for (label, program, event, note) in [
-        ("collect-metrics", &demo, Event::hook("collect-metrics"), "charm start-up and exit, no hook tool call"),
-        ("fake is-leader", &is_leader, Event::hook("update-status"), "one hook tool call"),
-        ("/bin/true", &floor, Event::hook("update-status"), "starting any process here"),
+        (
+            "collect-metrics",
+            &demo,
+            Event::hook("collect-metrics"),
+            "charm start-up and exit, no hook tool call",
+        ),
+        (
+            "fake is-leader",
+            &is_leader,
+            Event::hook("update-status"),
+            "one hook tool call",
+        ),
+        (
+            "/bin/true",
+            &floor,
+            Event::hook("update-status"),
+            "starting any process here",
+        ),
     ] {
         let mut samples = Vec::with_capacity(options.runs);
         for _ in 0..options.runs {
             let mut command = measure::wrapped(&fake.command(program, &event), program).map_err(io)?;
             samples.push(measure::sample(&mut command).map_err(io)?);
         }
-        scale.push(ScaleRow { label, samples, note });
+        scale.push(report::ScaleRow { label, samples, note });
     }
 
     let in_process = inprocess::measure(options.runs)?;
-    print_report(options, &demo, &rows, &scale, &in_process);
+    report::print(options.runs, &demo, &rows, &scale, &in_process);
     Ok(())
-}
-
-fn per_tool(calls: impl Iterator<Item = String>) -> String {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for tool in calls {
-        *counts.entry(tool).or_default() += 1;
-    }
-    counts.iter().map(|(t, n)| format!("{t} {n}")).collect::<Vec<_>>().join(", ")
-}
-
-/// Reads of the same fact more than once (same query tool, same argv).
-fn repeated_reads(calls: &[Call]) -> Vec<String> {
-    const WRITES: [&str; 9] =
-        ["status-set", "juju-log", "relation-set", "state-set", "open-port", "close-port", "secret-set", "secret-grant", "action-set"];
-    let mut seen = Vec::new();
-    let mut repeated = Vec::new();
-    for call in calls.iter().filter(|c| !WRITES.contains(&c.tool.as_str())) {
-        let text = call.to_string();
-        if seen.contains(&text) {
-            repeated.push(text);
-        } else {
-            seen.push(text);
-        }
-    }
-    repeated
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "ok"
-    } else {
-        "OVER"
-    }
-}
-
-fn print_report(
-    options: &Options,
-    demo: &Path,
-    rows: &[ProcessRow],
-    scale: &[ScaleRow],
-    in_process: &[inprocess::Row],
-) {
-    let size = std::fs::metadata(demo).map(|m| m.len()).unwrap_or(0);
-    println!("demo-charm release binary: {} ({:.2} MiB), highest symbol {}", demo.display(), size as f64 / 1048576.0, binary::glibc_of(demo));
-    println!(
-        "{} runs per hook; world: leader, 1 peer, 1 client, Pebble configured; hook tools: compiled fake-hook-tool\n",
-        options.runs
-    );
-    println!(
-        "{:<16} {:>6} {:>12} {:>12} {:>14} {:>14}  target (<10 ms, <5 MiB)",
-        "process", "calls", "wall median", "wall p90", "CPU median", "peak RSS max"
-    );
-    for row in rows {
-        let walls: Vec<Duration> = row.samples.iter().map(|s| s.wall).collect();
-        let cpus: Vec<Duration> = row.samples.iter().map(|s| s.cpu).collect();
-        let rss = row.samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0);
-        let median = quantile(&walls, 0.5);
-        println!(
-            "{:<16} {:>6} {:>12} {:>12} {:>14} {:>14}  wall {}, RSS {}",
-            row.hook,
-            row.calls.len(),
-            ms(median),
-            ms(quantile(&walls, 0.9)),
-            ms(quantile(&cpus, 0.5)),
-            mib(rss),
-            verdict(median < TARGET_WALL),
-            verdict(rss < TARGET_RSS_KIB)
-        );
-    }
-    for row in scale {
-        let walls: Vec<Duration> = row.samples.iter().map(|s| s.wall).collect();
-        let cpus: Vec<Duration> = row.samples.iter().map(|s| s.cpu).collect();
-        println!(
-            "{:<16} {:>6} {:>12} {:>12} {:>14} {:>14}  ({})",
-            row.label,
-            "-",
-            ms(quantile(&walls, 0.5)),
-            ms(quantile(&walls, 0.9)),
-            ms(quantile(&cpus, 0.5)),
-            mib(row.samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0)),
-            row.note
-        );
-    }
-    println!("\n{:<16} {:>6} {:>12} {:>12}", "in-process", "calls", "median", "p90");
-    for row in in_process {
-        println!("{:<16} {:>6} {:>12} {:>12}", row.hook, row.calls.len(), ms(quantile(&row.times, 0.5)), ms(quantile(&row.times, 0.9)));
-    }
-    println!("\nhook-tool calls per hook (process run; in-process counts agree when the numbers above match):");
-    for row in rows {
-        println!("  {}: {}", row.hook, per_tool(row.calls.iter().map(|c| c.tool.clone())));
-        let repeated = repeated_reads(&row.calls);
-        if repeated.is_empty() {
-            println!("    one call per fact: ok (no query repeated)");
-        } else {
-            println!("    REPEATED reads: {}", repeated.join("; "));
-        }
-        for call in &row.calls {
-            println!("    {call}");
-        }
-    }
-    println!(
-        "\nnotes: peak RSS is Linux's ru_maxrss of reaped children: the largest of the charm and the hook tools it ran \
-         (the fake tool's own peak is in its row). CPU is user+sys of the charm and its tools."
-    );
 }

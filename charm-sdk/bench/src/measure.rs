@@ -40,7 +40,10 @@ pub(crate) fn wrapper_main(program: Option<OsString>) -> ExitCode {
         return ExitCode::from(2);
     };
     let start = Instant::now();
-    let status = Command::new(&program).stdin(Stdio::null()).stdout(Stdio::null()).status();
+    let status = Command::new(&program)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status();
     let wall = start.elapsed();
     let status = match status {
         Ok(status) => status,
@@ -57,7 +60,13 @@ pub(crate) fn wrapper_main(program: Option<OsString>) -> ExitCode {
         }
     };
     let cpu_us = usage.user_time().num_microseconds() + usage.system_time().num_microseconds();
-    println!("{} {} {} {}", wall.as_nanos(), cpu_us, usage.max_rss(), status.code().unwrap_or(-1));
+    println!(
+        "{} {} {} {}",
+        wall.as_nanos(),
+        cpu_us,
+        usage.max_rss(),
+        status.code().unwrap_or(-1)
+    );
     ExitCode::SUCCESS
 }
 

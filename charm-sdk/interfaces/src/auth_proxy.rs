@@ -150,6 +150,42 @@ impl AuthProxyRequirer {
     }
 }
 
+/// The other side of `auth_proxy`, for `charm-testing` states (feature `testing`).
+///
+/// ```
+/// use charm_interfaces::auth_proxy::testing;
+///
+/// let oathkeeper = testing::provider("auth-proxy");
+/// assert!(oathkeeper.remote_app_data.is_empty(), "Oathkeeper writes nothing");
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::Relation;
+
+    use super::AuthProxyConfig;
+    use crate::error::{Error, RelationLabel};
+
+    /// A relation on the charm's `auth_proxy` endpoint to oathkeeper (which writes nothing
+    /// on this interface: the charm's config is what the relation carries).
+    pub fn provider(endpoint: &str) -> Relation {
+        Relation::new(endpoint).interface("auth_proxy").remote_app("oathkeeper")
+    }
+
+    /// A relation on an Oathkeeper-like provider's endpoint to `remote_app`, which has
+    /// asked for `config`.
+    pub fn requirer(endpoint: &str, remote_app: &str, config: &AuthProxyConfig) -> Result<Relation, Error> {
+        let relation = Relation::new(endpoint).interface("auth_proxy").remote_app(remote_app);
+        let label = RelationLabel::from_parts(endpoint, relation.id.0, Some(remote_app));
+        Ok(relation.remote_app_data(config.app_bag(&label)?))
+    }
+
+    /// The config the charm wrote on `relation` (its app bag), as Oathkeeper decodes it.
+    pub fn written(relation: &Relation) -> Result<Option<AuthProxyConfig>, Error> {
+        let label = RelationLabel::from_parts(relation.endpoint.clone(), relation.id.0, Some(&relation.remote_app));
+        AuthProxyConfig::decode(&relation.local_app_data, &label)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ pub const AZURE_STORAGE: Spec = Spec {
     resource_field: "container",
     ready_keys: &["container"],
     v1_extra_secrets: &[],
+    v1_request_fields: &[],
     provider_mirror: true,
     requirer_mirror: true,
 };
@@ -204,3 +205,60 @@ impl Interface for AzureStorage {
 pub type AzureStorageProvider = Provider<AzureStorage>;
 /// A workload's side.
 pub type AzureStorageRequirer = Requirer<AzureStorage>;
+
+/// The other side of `azure_storage`, for `charm-testing` states (feature `testing`).
+///
+/// ```
+/// use charm_interfaces::azure_storage::{testing, ConnectionProtocol};
+///
+/// let (relation, secrets) = testing::provider("azure-storage-credentials", "spark", "acct", "key==", ConnectionProtocol::Abfss);
+/// assert_eq!(relation.remote_app_data["storage-account"], "acct");
+/// assert_eq!(secrets[0].tracked_content["secret-key"], "key==");
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::{Relation, Secret};
+
+    use super::{AzureStorage, AzureStorageInfo, ConnectionProtocol, ContainerRequest};
+    use crate::dataplatform::testing::{built, provider as answered, requirer as asked};
+
+    /// A relation on the charm's `requires` endpoint to azure-storage-integrator, which has
+    /// answered a request for `container` with the storage account and its key (the key in
+    /// `secret-extra`, granted over the relation; the endpoint derived as the integrator
+    /// does).
+    pub fn provider(
+        endpoint: &str,
+        container: &str,
+        storage_account: &str,
+        secret_key: &str,
+        protocol: ConnectionProtocol,
+    ) -> (Relation, Vec<Secret>) {
+        let request = ContainerRequest {
+            container: Some(container.to_owned()),
+        };
+        let info = AzureStorageInfo {
+            container: container.to_owned(),
+            storage_account: storage_account.to_owned(),
+            secret_key: secret_key.into(),
+            connection_protocol: protocol,
+            endpoint: None,
+            path: None,
+            resource_group: None,
+        };
+        built(answered::<AzureStorage>(
+            endpoint,
+            "azure-storage-integrator",
+            &request,
+            &info,
+        ))
+    }
+
+    /// A relation on the integrator's `provides` endpoint to `remote_app`, which has asked
+    /// for `container` (`None`: `relation-<id>`).
+    pub fn requirer(endpoint: &str, remote_app: &str, container: Option<&str>) -> Relation {
+        let request = ContainerRequest {
+            container: container.map(str::to_owned),
+        };
+        built(asked::<AzureStorage>(endpoint, remote_app, &request))
+    }
+}

@@ -359,6 +359,58 @@ pub fn publish_url<C: Charm>(
         .map_err(|e| Error::from(e).on(label))
 }
 
+/// The other side of `ingress` (v2), for `charm-testing` states (feature `testing`).
+///
+/// ```
+/// use charm_interfaces::ingress::testing;
+///
+/// let traefik = testing::provider("ingress", "http://example.com/test-model-myapp");
+/// assert_eq!(traefik.remote_app_data["ingress"], r#"{"url": "http://example.com/test-model-myapp"}"#);
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::{ModelInfo, Relation};
+
+    use super::{default_host, provider_bag, IngressRequest, IngressUnit, Scheme};
+
+    /// A relation on the charm's `ingress` endpoint to traefik-k8s, which has published
+    /// `url` for the application.
+    pub fn provider(endpoint: &str, url: &str) -> Relation {
+        Relation::new(endpoint)
+            .interface("ingress")
+            .remote_app("traefik-k8s")
+            .remote_app_data(provider_bag(url))
+    }
+
+    /// A relation on an ingress provider's endpoint to `remote_app` (in charm-testing's
+    /// default model) with `units` units, which asks for `port` as the traefik library's
+    /// requirer writes it (every unit publishes its Kubernetes FQDN as `host`).
+    pub fn requirer(endpoint: &str, remote_app: &str, port: u16, units: u32) -> Relation {
+        let model = ModelInfo::default().name;
+        let request = IngressRequest {
+            model: model.clone(),
+            name: remote_app.to_owned(),
+            port,
+            strip_prefix: false,
+            redirect_https: false,
+            scheme: Scheme::Http,
+        };
+        let mut relation = Relation::new(endpoint)
+            .interface("ingress")
+            .remote_app(remote_app)
+            .remote_units(units)
+            .remote_app_data(request.app_bag());
+        for n in 0..units {
+            let unit = IngressUnit {
+                host: default_host(&format!("{remote_app}/{n}"), remote_app, &model),
+                ip: None,
+            };
+            relation = relation.remote_unit_data(n, unit.unit_bag());
+        }
+        relation
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

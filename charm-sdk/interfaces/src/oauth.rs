@@ -305,6 +305,66 @@ pub fn publish_client<C: Charm>(
     ctx.update_app_data(relation, leader, &bag).map_err(on)
 }
 
+/// The other side of `oauth`, for `charm-testing` states (feature `testing`): a Hydra that
+/// has published its endpoints and, optionally, registered the charm's client.
+///
+/// ```
+/// use charm_interfaces::oauth::testing;
+///
+/// let (hydra, secrets) = testing::provider("oauth", &testing::hydra_info("https://iam.example.com"), Some(("client-1", "s3cr3t")));
+/// assert_eq!(hydra.remote_app_data["client_id"], "client-1");
+/// assert_eq!(hydra.remote_app_data["client_secret_id"], secrets[0].uri());
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::{Relation, Secret};
+
+    use super::{ClientConfig, ProviderInfo, CLIENT_SECRET_FIELD};
+    use crate::error::{Error, RelationLabel};
+
+    /// The endpoints Hydra publishes for the issuer `base` (`https://iam.example.com`).
+    pub fn hydra_info(base: &str) -> ProviderInfo {
+        let base = base.trim_end_matches('/');
+        ProviderInfo {
+            issuer_url: base.to_owned(),
+            authorization_endpoint: format!("{base}/oauth2/auth"),
+            token_endpoint: format!("{base}/oauth2/token"),
+            introspection_endpoint: format!("{base}/admin/oauth2/introspect"),
+            userinfo_endpoint: format!("{base}/userinfo"),
+            jwks_endpoint: format!("{base}/.well-known/jwks.json"),
+            scope: "openid profile email phone".to_owned(),
+            groups: None,
+            ca_chain: Vec::new(),
+            jwt_access_token: false,
+        }
+    }
+
+    /// A relation on the charm's `oauth` endpoint to hydra, which has published `info`
+    /// and, with `client = Some((id, secret))`, registered the client: `client_id` and
+    /// `client_secret_id` pointing at a Hydra-owned secret (key `secret`) granted over the
+    /// relation, returned for the state.
+    pub fn provider(endpoint: &str, info: &ProviderInfo, client: Option<(&str, &str)>) -> (Relation, Vec<Secret>) {
+        let relation = Relation::new(endpoint).interface("oauth").remote_app("hydra");
+        let mut bag = info.app_bag();
+        let mut secrets = Vec::new();
+        if let Some((id, secret)) = client {
+            let secret = Secret::new([(CLIENT_SECRET_FIELD, secret)]).granted_by(&relation);
+            bag.insert("client_id".to_owned(), id.to_owned());
+            bag.insert("client_secret_id".to_owned(), secret.uri());
+            secrets.push(secret);
+        }
+        (relation.remote_app_data(bag), secrets)
+    }
+
+    /// A relation on a Hydra-like provider's endpoint to `remote_app`, which has asked to
+    /// register `config`.
+    pub fn requirer(endpoint: &str, remote_app: &str, config: &ClientConfig) -> Result<Relation, Error> {
+        let relation = Relation::new(endpoint).interface("oauth").remote_app(remote_app);
+        let label = RelationLabel::from_parts(endpoint, relation.id.0, Some(remote_app));
+        Ok(relation.remote_app_data(config.app_bag(&label)?))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -64,6 +64,203 @@ impl<V: Serialize> Serialize for Ordered<V> {
     }
 }
 
+/// A JSON value as Python's `json.loads` returns it: objects keep their keys in document
+/// order (a `dict`), so a value read from a bag and written back with [`dumps`] has the
+/// bytes the Python side would write. `serde_json::Value` sorts keys in this workspace,
+/// which is fine for reading fields and wrong for rewriting a list a library keeps in
+/// model order (data_interfaces v1 `requests`, the `data` bookkeeping).
+///
+/// ```
+/// use charm_interfaces::pyjson::{self, PyValue};
+/// let mut v = PyValue::loads(r#"{"z": 1, "a": [true, null], "m": "x"}"#).unwrap();
+/// v.set("a", PyValue::from("y"));
+/// v.set("b", PyValue::Null);
+/// assert_eq!(pyjson::dumps(&v).unwrap(), r#"{"z": 1, "a": "y", "m": "x", "b": null}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PyValue {
+    /// `None`.
+    Null,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An `int` or a `float`.
+    Number(serde_json::Number),
+    /// A `str`.
+    String(String),
+    /// A `list`.
+    List(Vec<PyValue>),
+    /// A `dict`, in insertion order.
+    Dict(Vec<(String, PyValue)>),
+}
+
+impl PyValue {
+    /// `json.loads(text)`. A repeated key keeps its first position and its last value, as
+    /// in Python.
+    pub fn loads(text: &str) -> Result<PyValue, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// An empty `dict`.
+    pub fn dict() -> PyValue {
+        PyValue::Dict(Vec::new())
+    }
+
+    /// `d.get(key)` on a `dict` (`None` for other values and missing keys).
+    pub fn get(&self, key: &str) -> Option<&PyValue> {
+        match self {
+            PyValue::Dict(items) => items.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// `d[key] = value` on a `dict`: replaces in place or appends (no-op on other values).
+    pub fn set(&mut self, key: &str, value: PyValue) {
+        if let PyValue::Dict(items) = self {
+            match items.iter_mut().find(|(k, _)| k == key) {
+                Some((_, old)) => *old = value,
+                None => items.push((key.to_owned(), value)),
+            }
+        }
+    }
+
+    /// `d.pop(key, None)` on a `dict`.
+    pub fn remove(&mut self, key: &str) -> Option<PyValue> {
+        match self {
+            PyValue::Dict(items) => {
+                let i = items.iter().position(|(k, _)| k == key)?;
+                Some(items.remove(i).1)
+            }
+            _ => None,
+        }
+    }
+
+    /// The string, if this is a `str`.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            PyValue::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// What kind of value this is (`a list`), for messages that must not quote it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PyValue::Null => "null",
+            PyValue::Bool(_) => "a boolean",
+            PyValue::Number(_) => "a number",
+            PyValue::String(_) => "a string",
+            PyValue::List(_) => "a list",
+            PyValue::Dict(_) => "an object",
+        }
+    }
+
+    /// Whether this is `None`.
+    pub fn is_null(&self) -> bool {
+        matches!(self, PyValue::Null)
+    }
+
+    /// A `str` as itself, anything else as compact JSON text (`true`, `[1,2]`); `None`
+    /// for `null`. How a value of a JSON list becomes a databag-style field.
+    pub fn to_field(&self) -> Option<String> {
+        match self {
+            PyValue::Null => None,
+            PyValue::String(s) => Some(s.clone()),
+            other => serde_json::to_string(other).ok(),
+        }
+    }
+}
+
+impl From<&str> for PyValue {
+    fn from(value: &str) -> Self {
+        PyValue::String(value.to_owned())
+    }
+}
+
+impl From<String> for PyValue {
+    fn from(value: String) -> Self {
+        PyValue::String(value)
+    }
+}
+
+impl From<bool> for PyValue {
+    fn from(value: bool) -> Self {
+        PyValue::Bool(value)
+    }
+}
+
+impl Serialize for PyValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            PyValue::Null => serializer.serialize_unit(),
+            PyValue::Bool(b) => serializer.serialize_bool(*b),
+            PyValue::Number(n) => n.serialize(serializer),
+            PyValue::String(s) => serializer.serialize_str(s),
+            PyValue::List(items) => items.serialize(serializer),
+            PyValue::Dict(items) => {
+                let mut map = serializer.serialize_map(Some(items.len()))?;
+                for (k, v) in items {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PyValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(PyValueVisitor)
+    }
+}
+
+struct PyValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PyValueVisitor {
+    type Value = PyValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<PyValue, E> {
+        Ok(PyValue::Null)
+    }
+    fn visit_none<E>(self) -> Result<PyValue, E> {
+        Ok(PyValue::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<PyValue, E> {
+        Ok(PyValue::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<PyValue, E> {
+        Ok(PyValue::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<PyValue, E> {
+        Ok(PyValue::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<PyValue, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(PyValue::Null, PyValue::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<PyValue, E> {
+        Ok(PyValue::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<PyValue, E> {
+        Ok(PyValue::String(v))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<PyValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(PyValue::List(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PyValue, A::Error> {
+        let mut dict = PyValue::dict();
+        while let Some((key, value)) = map.next_entry::<String, PyValue>()? {
+            dict.set(&key, value);
+        }
+        Ok(dict)
+    }
+}
+
 /// The serde_json formatter that writes what CPython's `json` encoder writes with its
 /// defaults. Public so callers can stream with `serde_json::Serializer::with_formatter`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -242,5 +439,18 @@ mod tests {
         assert_eq!(dumps(&o).unwrap(), r#"{"z": 1, "a": 2}"#);
         let b: BTreeMap<&str, i32> = [("z", 1), ("a", 2)].into();
         assert_eq!(dumps(&b).unwrap(), r#"{"a": 2, "z": 1}"#);
+    }
+
+    #[test]
+    fn py_values_keep_document_order_and_round_trip() {
+        let text = r#"{"b": [1, 2.5, {"y": null, "x": false}], "a": "\u00e9", "b": 3}"#;
+        let v = PyValue::loads(text).unwrap();
+        // python3 -c 'import json; print(json.dumps(json.loads(TEXT)))'
+        assert_eq!(dumps(&v).unwrap(), r#"{"b": 3, "a": "\u00e9"}"#);
+        let v = PyValue::loads(r#"[{"y": null, "x": false}, 1.0, -7]"#).unwrap();
+        assert_eq!(dumps(&v).unwrap(), r#"[{"y": null, "x": false}, 1.0, -7]"#);
+        assert_eq!(v, PyValue::loads(&dumps(&v).unwrap()).unwrap());
+        assert_eq!(PyValue::Bool(true).to_field().as_deref(), Some("true"));
+        assert_eq!(PyValue::Null.to_field(), None);
     }
 }

@@ -99,7 +99,7 @@ pub struct S3Info {
 impl S3Info {
     /// Every field as written by `update_connection_info` (lists JSON-encoded, others
     /// plain; `None` removes the key).
-    fn fields(&self) -> Vec<(String, String)> {
+    pub(crate) fn fields(&self) -> Vec<(String, String)> {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let list = |v: &Option<Vec<String>>| {
             v.as_ref()
@@ -409,6 +409,82 @@ pub fn decode_request(relation: Relation, label: RelationLabel, remote: Databag)
         requested_secrets,
         remote,
     })
+}
+
+/// The other side of `s3`, for `charm-testing` states (feature `testing`): an s3-integrator
+/// that has answered, in either library generation, and a workload that has asked.
+///
+/// ```
+/// use charm_interfaces::s3::{testing, S3Version};
+///
+/// let info = testing::info("history", "https://s3.example.com", "AKIA", "secret");
+/// let (v0, none) = testing::provider("s3-credentials", S3Version::V0, &info);
+/// assert_eq!(v0.remote_app_data["access-key"], "AKIA");
+/// assert!(none.is_empty());
+/// let (v1, secrets) = testing::provider("s3-credentials", S3Version::V1, &info);
+/// assert!(!v1.remote_app_data.contains_key("access-key"));
+/// assert_eq!(v1.remote_app_data["secret-extra"], secrets[0].uri());
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::{Relation, Secret};
+    use juju_model::Databag;
+
+    use super::{S3Info, S3Requirer, S3Version, LIB_VERSION, LIB_VERSION_V1, V1_SECRET_FIELDS};
+    use crate::dataplatform::plan::plan_write;
+    use crate::dataplatform::protocol::{data_mirror, DATA};
+    use crate::dataplatform::testing::granted;
+
+    /// Connection info with the fields every test needs.
+    pub fn info(bucket: &str, endpoint: &str, access_key: &str, secret_key: &str) -> S3Info {
+        S3Info {
+            access_key: access_key.into(),
+            secret_key: secret_key.into(),
+            bucket: Some(bucket.to_owned()),
+            endpoint: Some(endpoint.to_owned()),
+            ..S3Info::default()
+        }
+    }
+
+    /// A relation on the charm's `requires` endpoint to s3-integrator, which has published
+    /// `info`: v0, every field in plaintext plus the `data` mirror of the v0 request
+    /// (no secrets); v1, `lib-version` and the keys in `secret-extra` (granted over the
+    /// relation, returned for the state).
+    pub fn provider(endpoint: &str, version: S3Version, info: &S3Info) -> (Relation, Vec<Secret>) {
+        let relation = Relation::new(endpoint).interface("s3").remote_app("s3-integrator");
+        let fields = info.fields();
+        let mut bag = Databag::new();
+        let mut secrets = Vec::new();
+        match version {
+            S3Version::V0 => {
+                bag.extend(fields.into_iter().filter(|(_, v)| !v.is_empty()));
+                let asked: Databag = [("bucket".to_owned(), format!("relation-{}", relation.id))].into();
+                bag.insert(DATA.to_owned(), data_mirror(&asked));
+            }
+            S3Version::V1 => {
+                let requested: Vec<String> = V1_SECRET_FIELDS.map(str::to_owned).to_vec();
+                let plan = plan_write(&requested, &Databag::new(), &fields);
+                for (group, updates) in &plan.secrets {
+                    if let Some(secret) = granted(&relation, updates) {
+                        bag.insert(group.key(), secret.uri());
+                        secrets.push(secret);
+                    }
+                }
+                bag.extend(plan.plain.into_iter().filter(|(_, v)| !v.is_empty()));
+                bag.insert(LIB_VERSION.to_owned(), LIB_VERSION_V1.to_owned());
+            }
+        }
+        (relation.remote_app_data(bag), secrets)
+    }
+
+    /// A relation on the integrator's `provides` endpoint to `remote_app`, which has asked
+    /// as a `version` requirer for `bucket` (`None`: the provider's choice).
+    pub fn requirer(endpoint: &str, remote_app: &str, version: S3Version, bucket: Option<&str>) -> Relation {
+        let relation = Relation::new(endpoint).interface("s3").remote_app(remote_app);
+        let requirer = S3Requirer::new(endpoint, version, bucket.map(str::to_owned));
+        let (app, unit) = requirer.request_bags(relation.id.0, &Databag::new(), &Databag::new());
+        relation.remote_unit_data(0, unit).remote_app_data(app)
+    }
 }
 
 #[cfg(test)]

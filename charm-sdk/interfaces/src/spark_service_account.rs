@@ -25,6 +25,7 @@ pub const SPARK_SERVICE_ACCOUNT: Spec = Spec {
     resource_field: "service-account",
     ready_keys: &["service-account"],
     v1_extra_secrets: &[],
+    v1_request_fields: &[],
     provider_mirror: true,
     requirer_mirror: true,
 };
@@ -181,3 +182,67 @@ impl Interface for SparkServiceAccount {
 pub type SparkServiceAccountProvider = Provider<SparkServiceAccount>;
 /// A Spark workload's side.
 pub type SparkServiceAccountRequirer = Requirer<SparkServiceAccount>;
+
+/// The other side of `spark_service_account`, for `charm-testing` states (feature
+/// `testing`).
+///
+/// ```
+/// use charm_interfaces::spark_service_account::testing;
+///
+/// let (relation, secrets) = testing::provider("spark-service-account", "spark", "kyuubi", &[("spark.executor.instances", "2")]);
+/// assert_eq!(relation.remote_app_data["service-account"], "spark:kyuubi");
+/// assert_eq!(secrets[0].tracked_content["spark-properties"], r#"{"spark.executor.instances": "2"}"#);
+/// ```
+#[cfg(feature = "testing")]
+pub mod testing {
+    use charm_testing::{Relation, Secret};
+
+    use super::{ServiceAccountGrant, ServiceAccountRequest, SparkServiceAccount};
+    use crate::dataplatform::testing::{built, provider as answered, requirer as asked};
+
+    fn request(namespace: &str, name: &str) -> ServiceAccountRequest {
+        ServiceAccountRequest {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            skip_creation: false,
+        }
+    }
+
+    /// A relation on the charm's `requires` endpoint to spark-integration-hub-k8s, which
+    /// has created `namespace:name` and published `properties` (and a ServiceAccount
+    /// manifest) in `secret-extra`, granted over the relation.
+    pub fn provider(
+        endpoint: &str,
+        namespace: &str,
+        name: &str,
+        properties: &[(&str, &str)],
+    ) -> (Relation, Vec<Secret>) {
+        let request = request(namespace, name);
+        let grant = ServiceAccountGrant {
+            service_account: request.wire(),
+            spark_properties: properties
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            resource_manifest: Some(format!(
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: {name}\n  namespace: {namespace}\n"
+            )),
+        };
+        built(answered::<SparkServiceAccount>(
+            endpoint,
+            "spark-integration-hub-k8s",
+            &request,
+            &grant,
+        ))
+    }
+
+    /// A relation on the hub's `provides` endpoint to `remote_app` (kyuubi-k8s), which has
+    /// asked for `namespace:name`.
+    pub fn requirer(endpoint: &str, remote_app: &str, namespace: &str, name: &str) -> Relation {
+        built(asked::<SparkServiceAccount>(
+            endpoint,
+            remote_app,
+            &request(namespace, name),
+        ))
+    }
+}

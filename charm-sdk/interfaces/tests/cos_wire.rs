@@ -16,7 +16,7 @@ use charm_interfaces::cos::Topology;
 use charm_interfaces::error::RelationLabel;
 use charm_sdk::prelude::*;
 use charm_testing::{Container, Context, Relation, State, TestEvent};
-use interop_support::{python, relation_in, validate};
+use interop_support::{python, relation_in, test_charm, validate};
 use juju_model::{Databag, StatusKind};
 use proptest::prelude::*;
 
@@ -36,37 +36,29 @@ const RULES: &str = r#"groups:
 const DASHBOARD: &str =
     r#"{"title": "Kafka – Overview", "panels": [{"id": 1, "type": "graph"}], "templating": {"list": []}}"#;
 
-struct Kafka;
-
-impl Charm for Kafka {
-    const CHARMCRAFT: &'static str = "name: kafka-k8s\ncontainers: {kafka: {resource: kafka-image}}\nresources: {kafka-image: {type: oci-image}}\nprovides:\n  metrics-endpoint: {interface: prometheus_scrape}\n  grafana-dashboard: {interface: grafana_dashboard}\nrequires:\n  logging: {interface: loki_push_api}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Kafka
+test_charm!(
+    Kafka,
+    "name: kafka-k8s\ncontainers: {kafka: {resource: kafka-image}}\nresources: {kafka-image: {type: oci-image}}\nprovides:\n  metrics-endpoint: {interface: prometheus_scrape}\n  grafana-dashboard: {interface: grafana_dashboard}\nrequires:\n  logging: {interface: loki_push_api}\n",
+    |ctx| {
+    let topology = Topology::from_context(ctx);
+    let mut rules = AlertRules::new();
+    rules.add_file("kafka.rules", RULES, Some(&topology), Flavour::Prometheus)?;
+    let jobs = vec![ScrapeJob::on_port(9101, "/metrics").job_name("kafka")];
+    MetricsEndpointProvider::new("metrics-endpoint", jobs, rules).reconcile(ctx)?;
+    GrafanaDashboardProvider::new(
+        "grafana-dashboard",
+        vec![Dashboard::from_file("kafka-overview.json", DASHBOARD)?],
+    )
+    .reconcile(ctx)?;
+    let endpoints = LokiConsumer::new("logging", AlertRules::new()).reconcile(ctx)?;
+    if !endpoints.is_empty() {
+        let pebble = ctx.container("kafka")?;
+        apply_log_forwarding(pebble.as_ref(), "kafka", &endpoints, &topology)?;
     }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
-        let topology = Topology::from_context(ctx);
-        let mut rules = AlertRules::new();
-        rules.add_file("kafka.rules", RULES, Some(&topology), Flavour::Prometheus)?;
-        let jobs = vec![ScrapeJob::on_port(9101, "/metrics").job_name("kafka")];
-        MetricsEndpointProvider::new("metrics-endpoint", jobs, rules).reconcile(ctx)?;
-        GrafanaDashboardProvider::new(
-            "grafana-dashboard",
-            vec![Dashboard::from_file("kafka-overview.json", DASHBOARD)?],
-        )
-        .reconcile(ctx)?;
-        let endpoints = LokiConsumer::new("logging", AlertRules::new()).reconcile(ctx)?;
-        if !endpoints.is_empty() {
-            let pebble = ctx.container("kafka")?;
-            apply_log_forwarding(pebble.as_ref(), "kafka", &endpoints, &topology)?;
-        }
-        ctx.add_status(Status::active(format!("{} loki endpoints", endpoints.len())));
-        Ok(())
+    ctx.add_status(Status::active(format!("{} loki endpoints", endpoints.len())));
+    Ok(())
     }
-}
+);
 
 fn state() -> State {
     State::default()

@@ -13,7 +13,9 @@ use charm_interfaces::dataplatform::kafka::{KafkaProvider, KafkaRequirer, KafkaR
 use charm_interfaces::dataplatform::{Credentials, FlagSpelling, Tls};
 use charm_sdk::prelude::*;
 use charm_testing::{Context, Relation, State, TestEvent};
-use interop_support::{bag, hand_over, relation_in, validate};
+use interop_support::{
+    ask, bag, hand_over, provider_answers, read_back, relation_in, run_leader, test_charm, validate,
+};
 use juju_model::StatusKind;
 
 const DEFAULT_REQUESTED: &str =
@@ -21,20 +23,11 @@ const DEFAULT_REQUESTED: &str =
 
 // ---- charms ----------------------------------------------------------------------------
 
-/// data-integrator-like Kafka client.
-struct KafkaClient;
-
-impl Charm for KafkaClient {
-    const CHARMCRAFT: &'static str =
-        "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        KafkaClient
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+// data-integrator-like Kafka client.
+test_charm!(
+    KafkaClient,
+    "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n",
+    |ctx| {
         let kafka = KafkaRequirer::new("kafka-cluster", TopicRequest::new("events").roles("producer,consumer"));
         let Some(conn) = kafka.reconcile(ctx)? else {
             return Err(Stop::blocked("needs a kafka relation"));
@@ -49,21 +42,13 @@ impl Charm for KafkaClient {
         }
         Ok(())
     }
-}
+);
 
-/// Kafka-like provider.
-struct KafkaBroker;
-
-impl Charm for KafkaBroker {
-    const CHARMCRAFT: &'static str = "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        KafkaBroker
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+// Kafka-like provider.
+test_charm!(
+    KafkaBroker,
+    "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n",
+    |ctx| {
         let provider = KafkaProvider::new("kafka-client");
         let leader = ctx.leader()?;
         for relation in provider.requests(ctx)? {
@@ -84,7 +69,7 @@ impl Charm for KafkaBroker {
         }
         Ok(())
     }
-}
+);
 
 fn kafka_client_rel() -> Relation {
     Relation::new("kafka-cluster")
@@ -92,12 +77,9 @@ fn kafka_client_rel() -> Relation {
         .remote_app("kafka-k8s")
 }
 
-fn kafka_broker_rel(requirer_app: &charm_testing::RunOutput, requirer_rel: &Relation) -> Relation {
-    let written = relation_in(requirer_app, requirer_rel);
-    Relation::new("kafka-client")
-        .interface("kafka_client")
-        .remote_app("data-integrator")
-        .remote_app_data(written.local_app_data.clone())
+/// The broker answers what the client wrote in `asked`.
+fn broker_answers<P: Charm>(asked: &Relation) -> (charm_testing::RunOutput, Relation) {
+    provider_answers::<P>(asked, "kafka-client", "kafka_client", "data-integrator")
 }
 
 // ---- tests -----------------------------------------------------------------------------
@@ -105,12 +87,7 @@ fn kafka_broker_rel(requirer_app: &charm_testing::RunOutput, requirer_rel: &Rela
 #[test]
 fn requirer_writes_what_the_library_writes_and_waits() {
     let rel = kafka_client_rel();
-    let out = Context::<KafkaClient>::new()
-        .run(
-            TestEvent::relation_created(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<KafkaClient>(TestEvent::relation_created(&rel), &rel, Vec::new());
     let written = relation_in(&out, &rel);
     assert_eq!(
         written.local_app_data,
@@ -147,21 +124,8 @@ fn requirer_writes_what_the_library_writes_and_waits() {
 
 #[test]
 fn provider_publishes_secrets_and_requirer_reads_them() {
-    let client_rel = kafka_client_rel();
-    let client = Context::<KafkaClient>::new()
-        .run(
-            TestEvent::relation_created(&client_rel),
-            State::default().leader(true).relation(client_rel.clone()),
-        )
-        .unwrap();
-
-    let broker_rel = kafka_broker_rel(&client, &client_rel);
-    let broker = Context::<KafkaBroker>::new()
-        .run(
-            TestEvent::relation_changed(&broker_rel),
-            State::default().leader(true).relation(broker_rel.clone()),
-        )
-        .unwrap();
+    let (client, asked) = ask::<KafkaClient>(&kafka_client_rel());
+    let (broker, broker_rel) = broker_answers::<KafkaBroker>(&asked);
     let answer = &relation_in(&broker, &broker_rel).local_app_data;
     assert!(answer["secret-user"].starts_with("secret:"), "{answer:?}");
     assert!(answer["secret-tls"].starts_with("secret:"), "{answer:?}");
@@ -212,13 +176,8 @@ fn provider_publishes_secrets_and_requirer_reads_them() {
     );
 
     // The requirer reads the credentials through the granted secrets, with its own labels.
-    let (rel, secrets) = hand_over(&broker, &broker_rel, relation_in(&client, &client_rel).clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel.clone()];
-    state.secrets = secrets;
-    let out = Context::<KafkaClient>::new()
-        .run(TestEvent::relation_changed(&rel), state)
-        .unwrap();
+    let out = read_back::<KafkaClient>(&client, &asked, &broker, &broker_rel);
+    let rel = asked;
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
     assert!(out
         .unit_status()
@@ -242,12 +201,7 @@ fn requirers_without_requested_secrets_get_the_flat_layout() {
         .interface("kafka_client")
         .remote_app("legacy-client")
         .remote_app_data([("topic", "legacy"), ("extra-user-roles", "consumer")]);
-    let out = Context::<KafkaBroker>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<KafkaBroker>(TestEvent::relation_changed(&rel), &rel, Vec::new());
     let answer = &relation_in(&out, &rel).local_app_data;
     assert_eq!(answer["username"], format!("relation-{}", rel.id));
     assert_eq!(answer["password"], "s3cr3t-pw");
@@ -262,12 +216,7 @@ fn nothing_is_published_before_the_resource_is_named() {
         .interface("kafka_client")
         .remote_app("data-integrator")
         .remote_app_data([("requested-secrets", DEFAULT_REQUESTED)]);
-    let out = Context::<KafkaBroker>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<KafkaBroker>(TestEvent::relation_changed(&rel), &rel, Vec::new());
     assert_eq!(out.calls_to("relation-set"), 0);
     assert!(relation_in(&out, &rel).local_app_data.is_empty());
 }
@@ -278,12 +227,7 @@ fn bad_requirer_data_blocks_naming_the_relation() {
         .interface("kafka_client")
         .remote_app("broken-client")
         .remote_app_data([("topic", "t"), ("requested-secrets", "[\"username\",")]);
-    let out = Context::<KafkaBroker>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<KafkaBroker>(TestEvent::relation_changed(&rel), &rel, Vec::new());
     assert_eq!(out.unit_status().kind, StatusKind::Blocked);
     assert!(
         out.unit_status()
@@ -302,12 +246,7 @@ fn an_unreadable_secret_blocks_naming_the_relation_and_uri_not_content() {
         ("endpoints", "k:9092"),
         ("secret-user", "secret:cn1hsg3mg4a7btr2p5bg"),
     ]);
-    let out = Context::<KafkaClient>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<KafkaClient>(TestEvent::relation_changed(&rel), &rel, Vec::new());
     let status = out.unit_status();
     assert_eq!(status.kind, StatusKind::Blocked, "{status:?}");
     assert!(
@@ -324,58 +263,12 @@ fn an_unreadable_secret_blocks_naming_the_relation_and_uri_not_content() {
     );
 }
 
-#[test]
-fn v1_requirers_get_a_requests_list_and_per_request_secrets() {
-    let request_id = charm_interfaces::dataplatform::v1::request_id("events", "0123456789abcdef");
-    let requests = format!(
-        r#"[{{"resource": "events", "request-id": "{request_id}", "salt": "0123456789abcdef", "extra-user-roles": "producer", "extra-group-roles": null, "external-node-connectivity": false, "entity-type": null, "entity-permissions": null, "secret-mtls": null, "consumer-group-prefix": null}}]"#
-    );
-    let rel = Relation::new("kafka-client")
-        .interface("kafka_client")
-        .remote_app("data-integrator")
-        .remote_app_data([("version", "v1"), ("requests", requests.as_str())]);
-    let out = Context::<KafkaBroker>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let answer = &relation_in(&out, &rel).local_app_data;
-    assert_eq!(answer["version"], "v1");
-    let list: serde_json::Value = serde_json::from_str(&answer["requests"]).unwrap();
-    let item = &list[0];
-    assert_eq!(item["request-id"], request_id.as_str());
-    assert_eq!(item["salt"], "0123456789abcdef");
-    assert!(item["secret-user"].as_str().unwrap().starts_with("secret:"));
-    assert!(
-        item["secret-extra"].as_str().unwrap().starts_with("secret:"),
-        "consumer-group-prefix is an extra secret in v1"
-    );
-    let tls = out
-        .state
-        .secret_by_label(&format!("kafka-client.{}.{request_id}.tls.secret", rel.id))
-        .expect("v1 tls secret");
-    assert_eq!(tls.newest_content()["tls"], "false", "v1 keeps tls as a JSON boolean");
-    assert!(answer["requests"].starts_with(&format!(
-        r#"[{{"resource": "events", "request-id": "{request_id}", "salt""#
-    )));
-}
-
 // ---- database family -------------------------------------------------------------------
 
-struct PgClient;
-
-impl Charm for PgClient {
-    const CHARMCRAFT: &'static str =
-        "name: pg-client\nrequires: {database: {interface: postgresql_client, limit: 1}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        PgClient
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    PgClient,
+    "name: pg-client\nrequires: {database: {interface: postgresql_client, limit: 1}}\n",
+    |ctx| {
         let mut request = DatabaseRequest::new("app-db");
         request.external_node_connectivity = true;
         let pg = PostgresqlRequirer::new("database", request);
@@ -386,20 +279,12 @@ impl Charm for PgClient {
         )));
         Ok(())
     }
-}
+);
 
-struct Postgres;
-
-impl Charm for Postgres {
-    const CHARMCRAFT: &'static str = "name: postgresql-k8s\nprovides: {database: {interface: postgresql_client}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Postgres
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Postgres,
+    "name: postgresql-k8s\nprovides: {database: {interface: postgresql_client}}\n",
+    |ctx| {
         let provider = PostgresqlProvider::new("database");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
@@ -425,20 +310,14 @@ impl Charm for Postgres {
         }
         Ok(())
     }
-}
+);
 
 #[test]
 fn postgresql_both_sides_match_the_schemas() {
     let client_rel = Relation::new("database")
         .interface("postgresql_client")
         .remote_app("postgresql-k8s");
-    let client = Context::<PgClient>::new()
-        .run(
-            TestEvent::relation_created(&client_rel),
-            State::default().leader(true).relation(client_rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &client_rel);
+    let (client, asked) = ask::<PgClient>(&client_rel);
     assert_eq!(asked.local_app_data["database"], "app-db");
     assert_eq!(asked.local_app_data["external-node-connectivity"], "true");
     validate(
@@ -447,16 +326,7 @@ fn postgresql_both_sides_match_the_schemas() {
         Some(&asked.local_unit_data),
     );
 
-    let pg_rel = Relation::new("database")
-        .interface("postgresql_client")
-        .remote_app("pg-client")
-        .remote_app_data(asked.local_app_data.clone());
-    let pg = Context::<Postgres>::new()
-        .run(
-            TestEvent::relation_changed(&pg_rel),
-            State::default().leader(true).relation(pg_rel.clone()),
-        )
-        .unwrap();
+    let (pg, pg_rel) = provider_answers::<Postgres>(&asked, "database", "postgresql_client", "pg-client");
     let answer = relation_in(&pg, &pg_rel);
     assert_eq!(answer.local_app_data["database"], "app-db");
     assert_eq!(
@@ -477,29 +347,15 @@ fn postgresql_both_sides_match_the_schemas() {
         Some(&answer.local_unit_data),
     );
 
-    let (rel, secrets) = hand_over(&pg, &pg_rel, asked.clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel.clone()];
-    state.secrets = secrets;
-    let out = Context::<PgClient>::new()
-        .run(TestEvent::relation_changed(&rel), state)
-        .unwrap();
+    let out = read_back::<PgClient>(&client, &asked, &pg, &pg_rel);
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
     assert!(out.unit_status().message.contains("postgresql-k8s-replicas:5432"));
 }
 
-struct ZooKeeperCharm;
-
-impl Charm for ZooKeeperCharm {
-    const CHARMCRAFT: &'static str = "name: zookeeper-k8s\nprovides: {zookeeper: {interface: zookeeper}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        ZooKeeperCharm
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    ZooKeeperCharm,
+    "name: zookeeper-k8s\nprovides: {zookeeper: {interface: zookeeper}}\n",
+    |ctx| {
         let provider = ZooKeeperProvider::new("zookeeper");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
@@ -524,7 +380,7 @@ impl Charm for ZooKeeperCharm {
         }
         Ok(())
     }
-}
+);
 
 #[test]
 fn zookeeper_answers_kafka_like_the_zookeeper_charm() {
@@ -542,12 +398,7 @@ fn zookeeper_answers_kafka_like_the_zookeeper_charm() {
         &rel.remote_app_data,
         Some(&bag(&[("requested-secrets", DEFAULT_REQUESTED)])),
     );
-    let out = Context::<ZooKeeperCharm>::new()
-        .run(
-            TestEvent::relation_changed(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
+    let out = run_leader::<ZooKeeperCharm>(TestEvent::relation_changed(&rel), &rel, Vec::new());
     let answer = &relation_in(&out, &rel).local_app_data;
     assert_eq!(answer["database"], "/kafka-k8s");
     assert_eq!(answer["chroot"], "/kafka-k8s");
@@ -569,38 +420,21 @@ fn zookeeper_answers_kafka_like_the_zookeeper_charm() {
 
 // ---- mTLS: the requirer shares its certificate through its own secret -------------------
 
-struct MtlsClient;
-
-impl Charm for MtlsClient {
-    const CHARMCRAFT: &'static str =
-        "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        MtlsClient
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    MtlsClient,
+    "name: kafka-client\nrequires: {kafka-cluster: {interface: kafka_client, limit: 1}}\n",
+    |ctx| {
         let mut request = TopicRequest::new("events");
         request.mtls_cert = Some("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".into());
         KafkaRequirer::new("kafka-cluster", request).request(ctx)?;
         Ok(())
     }
-}
+);
 
-struct MtlsBroker;
-
-impl Charm for MtlsBroker {
-    const CHARMCRAFT: &'static str = "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        MtlsBroker
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    MtlsBroker,
+    "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n",
+    |ctx| {
         let provider = KafkaProvider::new("kafka-client");
         for relation in provider.requests(ctx)? {
             for request in relation.try_requests()? {
@@ -612,18 +446,12 @@ impl Charm for MtlsBroker {
         }
         Ok(())
     }
-}
+);
 
 #[test]
 fn mtls_certificates_travel_in_the_requirers_secret() {
-    let rel = kafka_client_rel();
-    let client = Context::<MtlsClient>::new()
-        .run(
-            TestEvent::relation_created(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &rel);
+    let (client, asked) = ask::<MtlsClient>(&kafka_client_rel());
+    let rel = &asked;
     assert!(
         asked.local_app_data["secret-mtls"].starts_with("secret:"),
         "{:?}",
@@ -642,25 +470,11 @@ fn mtls_certificates_travel_in_the_requirers_secret() {
     assert!(secret.remote_grants.contains_key(&rel.id));
 
     // The broker reads it with its own label for the group.
-    let broker_rel = kafka_broker_rel(&client, &rel);
-    let (broker_rel, secrets) = {
-        let granted: Vec<charm_testing::Secret> = client
-            .state
-            .secrets
-            .iter()
-            .map(|s| {
-                charm_testing::Secret::new(s.newest_content().clone())
-                    .id(s.id.clone())
-                    .granted_by(&broker_rel)
-            })
-            .collect();
-        (broker_rel, granted)
-    };
-    let mut state = State::default().leader(true).relation(broker_rel.clone());
-    state.secrets = secrets;
-    let out = Context::<MtlsBroker>::new()
-        .run(TestEvent::relation_changed(&broker_rel), state)
-        .unwrap();
+    let requirer_side = Relation::new("kafka-client")
+        .interface("kafka_client")
+        .remote_app("data-integrator");
+    let (broker_rel, secrets) = hand_over(&client, rel, requirer_side);
+    let out = run_leader::<MtlsBroker>(TestEvent::relation_changed(&broker_rel), &broker_rel, secrets);
     assert_eq!(out.unit_status(), &Status::active("mtls 58 bytes"));
     let label = format!("kafka-client.{}.mtls.secret", broker_rel.id);
     assert!(

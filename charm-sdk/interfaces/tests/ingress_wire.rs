@@ -12,65 +12,45 @@ use charm_interfaces::oauth::{publish_client, ClientConfig, OAuthRequirer, Provi
 use charm_interfaces::pyjson;
 use charm_sdk::prelude::*;
 use charm_testing::{Context, Relation, Secret, State, TestEvent};
-use interop_support::{python, relation_in, validate};
+use interop_support::{python, relation_in, run_leader, test_charm, validate};
 use juju_model::{Databag, StatusKind};
 use proptest::prelude::*;
 
-struct HistoryServer;
-
-impl Charm for HistoryServer {
-    const CHARMCRAFT: &'static str = "name: spark-history-server-k8s\nrequires:\n  ingress: {interface: ingress, limit: 1}\n  auth-proxy: {interface: auth_proxy, limit: 1}\n  oauth: {interface: oauth, limit: 1}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        HistoryServer
+test_charm!(
+    HistoryServer,
+    "name: spark-history-server-k8s\nrequires:\n  ingress: {interface: ingress, limit: 1}\n  auth-proxy: {interface: auth_proxy, limit: 1}\n  oauth: {interface: oauth, limit: 1}\n",
+    |ctx| {
+    let url = IngressRequirer::new("ingress", 18080)
+        .strip_prefix(true)
+        .reconcile(ctx)?;
+    let config = AuthProxyConfig {
+        protected_urls: vec![url.clone().unwrap_or_else(|| "https://example.com/shs".into())],
+        allowed_endpoints: vec!["health".into()],
+        headers: vec![Header::User],
+    };
+    AuthProxyRequirer::new("auth-proxy", config).reconcile(ctx)?;
+    let client = ClientConfig::new(
+        "https://example.com/shs/callback",
+        "openid email",
+        &["authorization_code"],
+    );
+    let oauth = OAuthRequirer::new("oauth", client).reconcile(ctx)?;
+    let registered = oauth.as_ref().and_then(|o| o.client.as_ref()).map(|(id, _)| id.clone());
+    ctx.add_status(Status::active(format!("url={url:?} client={registered:?}")));
+    Ok(())
     }
+);
 
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
-        let url = IngressRequirer::new("ingress", 18080)
-            .strip_prefix(true)
-            .reconcile(ctx)?;
-        let config = AuthProxyConfig {
-            protected_urls: vec![url.clone().unwrap_or_else(|| "https://example.com/shs".into())],
-            allowed_endpoints: vec!["health".into()],
-            headers: vec![Header::User],
-        };
-        AuthProxyRequirer::new("auth-proxy", config).reconcile(ctx)?;
-        let client = ClientConfig::new(
-            "https://example.com/shs/callback",
-            "openid email",
-            &["authorization_code"],
-        );
-        let oauth = OAuthRequirer::new("oauth", client).reconcile(ctx)?;
-        let registered = oauth.as_ref().and_then(|o| o.client.as_ref()).map(|(id, _)| id.clone());
-        ctx.add_status(Status::active(format!("url={url:?} client={registered:?}")));
-        Ok(())
+test_charm!(Hydra, "name: hydra\nprovides: {oauth: {interface: oauth}}\n", |ctx| {
+    let Some(leader) = ctx.leader()? else { return Ok(()) };
+    for relation in ctx.relations("oauth")? {
+        let label = RelationLabel::new(&relation, ctx.remote_app(&relation)?);
+        let requested = ClientConfig::decode(&ctx.remote_app_data(&relation)?, &label)?;
+        let client = requested.map(|_| ("client-123", "hydra-client-secret"));
+        publish_client(ctx, &leader, &relation, &label, &provider_info(), client)?;
     }
-}
-
-struct Hydra;
-
-impl Charm for Hydra {
-    const CHARMCRAFT: &'static str = "name: hydra\nprovides: {oauth: {interface: oauth}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Hydra
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
-        let Some(leader) = ctx.leader()? else { return Ok(()) };
-        for relation in ctx.relations("oauth")? {
-            let label = RelationLabel::new(&relation, ctx.remote_app(&relation)?);
-            let requested = ClientConfig::decode(&ctx.remote_app_data(&relation)?, &label)?;
-            let client = requested.map(|_| ("client-123", "hydra-client-secret"));
-            publish_client(ctx, &leader, &relation, &label, &provider_info(), client)?;
-        }
-        Ok(())
-    }
-}
+    Ok(())
+});
 
 fn provider_info() -> ProviderInfo {
     ProviderInfo {
@@ -182,12 +162,7 @@ fn oauth_client_registers_and_reads_its_secret() {
         .interface("oauth")
         .remote_app("spark-history-server-k8s")
         .remote_app_data(asked.local_app_data.clone());
-    let hydra = Context::<Hydra>::new()
-        .run(
-            TestEvent::relation_changed(&hydra_rel),
-            State::default().leader(true).relation(hydra_rel.clone()),
-        )
-        .unwrap();
+    let hydra = run_leader::<Hydra>(TestEvent::relation_changed(&hydra_rel), &hydra_rel, Vec::new());
     let answer = &relation_in(&hydra, &hydra_rel).local_app_data;
     validate("oauth-v0-provider", answer, None);
     let secret = hydra

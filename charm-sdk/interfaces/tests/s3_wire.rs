@@ -20,8 +20,8 @@ use charm_interfaces::spark_service_account::{
     SparkServiceAccountRequirer,
 };
 use charm_sdk::prelude::*;
-use charm_testing::{Context, Relation, State, TestEvent};
-use interop_support::{bag, hand_over, relation_in, validate};
+use charm_testing::Relation;
+use interop_support::{ask, bag, provider_answers, read_back, relation_in, test_charm, validate};
 use juju_model::{Databag, StatusKind};
 use proptest::prelude::*;
 
@@ -52,18 +52,10 @@ impl<const V1: bool> Charm for S3Client<V1> {
     }
 }
 
-struct S3Integrator;
-
-impl Charm for S3Integrator {
-    const CHARMCRAFT: &'static str = "name: s3-integrator\nprovides: {s3-credentials: {interface: s3}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        S3Integrator
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    S3Integrator,
+    "name: s3-integrator\nprovides: {s3-credentials: {interface: s3}}\n",
+    |ctx| {
         let provider = S3Provider::new("s3-credentials");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for request in provider.requests(ctx)? {
@@ -85,7 +77,7 @@ impl Charm for S3Integrator {
         }
         Ok(())
     }
-}
+);
 
 fn client_rel() -> Relation {
     Relation::new("s3-credentials")
@@ -96,29 +88,15 @@ fn client_rel() -> Relation {
 #[test]
 fn s3_v0_round_trip_with_plaintext_keys() {
     let rel = client_rel();
-    let client = Context::<S3Client<false>>::new()
-        .run(
-            TestEvent::relation_joined(&rel, 0),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &rel);
+    let (client, asked) = ask::<S3Client<false>>(&rel);
+    let asked = &asked;
     assert_eq!(
         asked.local_app_data,
         bag(&[("bucket", &format!("relation-{}", rel.id))])
     );
     validate("s3-v0-requirer", &asked.local_app_data, None);
 
-    let prov_rel = Relation::new("s3-credentials")
-        .interface("s3")
-        .remote_app("spark")
-        .remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<S3Integrator>::new()
-        .run(
-            TestEvent::relation_changed(&prov_rel),
-            State::default().leader(true).relation(prov_rel.clone()),
-        )
-        .unwrap();
+    let (prov, prov_rel) = provider_answers::<S3Integrator>(asked, "s3-credentials", "s3", "spark");
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     assert_eq!(answer["access-key"], "AKIAEXAMPLE");
     assert_eq!(
@@ -133,26 +111,15 @@ fn s3_v0_round_trip_with_plaintext_keys() {
     validate("s3-v0-provider", answer, None);
     assert_eq!(prov.calls_to("secret-add"), 0);
 
-    let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel2.clone()];
-    state.secrets = secrets;
-    let out = Context::<S3Client<false>>::new()
-        .run(TestEvent::relation_changed(&rel2), state)
-        .unwrap();
+    let out = read_back::<S3Client<false>>(&client, asked, &prov, &prov_rel);
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
 }
 
 #[test]
 fn s3_v1_round_trip_with_secret_extra() {
     let rel = client_rel();
-    let client = Context::<S3Client<true>>::new()
-        .run(
-            TestEvent::relation_joined(&rel, 0),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &rel);
+    let (client, asked) = ask::<S3Client<true>>(&rel);
+    let asked = &asked;
     assert_eq!(asked.local_app_data["lib-version"], "1.0");
     assert_eq!(
         asked.local_app_data["requested-secrets"],
@@ -161,16 +128,7 @@ fn s3_v1_round_trip_with_secret_extra() {
     assert_eq!(asked.local_app_data["path"], "spark-events");
     validate("s3-v1-requirer", &asked.local_app_data, Some(&asked.local_unit_data));
 
-    let prov_rel = Relation::new("s3-credentials")
-        .interface("s3")
-        .remote_app("spark")
-        .remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<S3Integrator>::new()
-        .run(
-            TestEvent::relation_changed(&prov_rel),
-            State::default().leader(true).relation(prov_rel.clone()),
-        )
-        .unwrap();
+    let (prov, prov_rel) = provider_answers::<S3Integrator>(asked, "s3-credentials", "s3", "spark");
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     assert!(!answer.contains_key("access-key") && !answer.contains_key("secret-key"));
     assert_eq!(answer["lib-version"], "1.0");
@@ -184,13 +142,7 @@ fn s3_v1_round_trip_with_secret_extra() {
         ["access-key", "secret-key"]
     );
 
-    let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel2.clone()];
-    state.secrets = secrets;
-    let out = Context::<S3Client<true>>::new()
-        .run(TestEvent::relation_changed(&rel2), state)
-        .unwrap();
+    let out = read_back::<S3Client<true>>(&client, asked, &prov, &prov_rel);
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
     assert!(out.unit_status().message.contains("https://s3.example.com"));
 }
@@ -225,39 +177,21 @@ fn s3_integrator_bag_reads_back() {
 
 // ---- azure_storage ---------------------------------------------------------------------
 
-struct AzureClient;
-
-impl Charm for AzureClient {
-    const CHARMCRAFT: &'static str =
-        "name: spark-history-server-k8s\nrequires: {azure-storage-credentials: {interface: azure_storage, limit: 1}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        AzureClient
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    AzureClient,
+    "name: spark-history-server-k8s\nrequires: {azure-storage-credentials: {interface: azure_storage, limit: 1}}\n",
+    |ctx| {
         let azure = AzureStorageRequirer::new("azure-storage-credentials", ContainerRequest::default());
         let info = azure.reconcile(ctx)?.or_blocked("needs azure")?;
         ctx.add_status(Status::active(info.derived_endpoint()));
         Ok(())
     }
-}
+);
 
-struct AzureIntegrator;
-
-impl Charm for AzureIntegrator {
-    const CHARMCRAFT: &'static str =
-        "name: azure-storage-integrator\nprovides: {azure-storage-credentials: {interface: azure_storage}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        AzureIntegrator
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    AzureIntegrator,
+    "name: azure-storage-integrator\nprovides: {azure-storage-credentials: {interface: azure_storage}}\n",
+    |ctx| {
         let provider = AzureStorageProvider::new("azure-storage-credentials");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
@@ -276,20 +210,15 @@ impl Charm for AzureIntegrator {
         }
         Ok(())
     }
-}
+);
 
 #[test]
 fn azure_storage_both_sides() {
     let rel = Relation::new("azure-storage-credentials")
         .interface("azure_storage")
         .remote_app("azure-storage-integrator");
-    let client = Context::<AzureClient>::new()
-        .run(
-            TestEvent::relation_created(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &rel);
+    let (client, asked) = ask::<AzureClient>(&rel);
+    let asked = &asked;
     assert_eq!(asked.local_app_data["container"], format!("relation-{}", rel.id));
     assert_eq!(asked.local_app_data["requested-secrets"], r#"["secret-key"]"#);
     assert_eq!(
@@ -302,16 +231,8 @@ fn azure_storage_both_sides() {
         Some(&asked.local_unit_data),
     );
 
-    let prov_rel = Relation::new("azure-storage-credentials")
-        .interface("azure_storage")
-        .remote_app("spark")
-        .remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<AzureIntegrator>::new()
-        .run(
-            TestEvent::relation_changed(&prov_rel),
-            State::default().leader(true).relation(prov_rel.clone()),
-        )
-        .unwrap();
+    let (prov, prov_rel) =
+        provider_answers::<AzureIntegrator>(asked, "azure-storage-credentials", "azure_storage", "spark");
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     assert_eq!(
         answer["endpoint"],
@@ -320,31 +241,16 @@ fn azure_storage_both_sides() {
     assert!(answer["secret-extra"].starts_with("secret:"));
     validate("azure_storage-v0-provider", answer, None);
 
-    let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel2.clone()];
-    state.secrets = secrets;
-    let out = Context::<AzureClient>::new()
-        .run(TestEvent::relation_changed(&rel2), state)
-        .unwrap();
+    let out = read_back::<AzureClient>(&client, asked, &prov, &prov_rel);
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{:?}", out.unit_status());
 }
 
 // ---- spark_service_account -------------------------------------------------------------
 
-struct Kyuubi;
-
-impl Charm for Kyuubi {
-    const CHARMCRAFT: &'static str =
-        "name: kyuubi-k8s\nrequires: {spark-service-account: {interface: spark_service_account, limit: 1}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Kyuubi
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Kyuubi,
+    "name: kyuubi-k8s\nrequires: {spark-service-account: {interface: spark_service_account, limit: 1}}\n",
+    |ctx| {
         let request = ServiceAccountRequest {
             namespace: "spark".into(),
             name: "kyuubi".into(),
@@ -355,21 +261,12 @@ impl Charm for Kyuubi {
         ctx.add_status(Status::active(format!("{} props", grant.spark_properties.len())));
         Ok(())
     }
-}
+);
 
-struct Hub;
-
-impl Charm for Hub {
-    const CHARMCRAFT: &'static str =
-        "name: spark-integration-hub-k8s\nprovides: {spark-service-account: {interface: spark_service_account}}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Hub
-    }
-
-    fn reconcile(&self, ctx: &mut charm_sdk::Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Hub,
+    "name: spark-integration-hub-k8s\nprovides: {spark-service-account: {interface: spark_service_account}}\n",
+    |ctx| {
         let provider = SparkServiceAccountProvider::new("spark-service-account");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         for relation in provider.requests(ctx)? {
@@ -387,20 +284,15 @@ impl Charm for Hub {
         }
         Ok(())
     }
-}
+);
 
 #[test]
 fn spark_service_account_both_sides() {
     let rel = Relation::new("spark-service-account")
         .interface("spark_service_account")
         .remote_app("integration-hub");
-    let client = Context::<Kyuubi>::new()
-        .run(
-            TestEvent::relation_created(&rel),
-            State::default().leader(true).relation(rel.clone()),
-        )
-        .unwrap();
-    let asked = relation_in(&client, &rel);
+    let (client, asked) = ask::<Kyuubi>(&rel);
+    let asked = &asked;
     assert_eq!(asked.local_app_data["service-account"], "spark:kyuubi");
     assert_eq!(asked.local_app_data["skip-creation"], "false");
     assert!(asked.local_app_data["requested-secrets"]
@@ -411,16 +303,7 @@ fn spark_service_account_both_sides() {
         Some(&asked.local_unit_data),
     );
 
-    let prov_rel = Relation::new("spark-service-account")
-        .interface("spark_service_account")
-        .remote_app("kyuubi")
-        .remote_app_data(asked.local_app_data.clone());
-    let prov = Context::<Hub>::new()
-        .run(
-            TestEvent::relation_changed(&prov_rel),
-            State::default().leader(true).relation(prov_rel.clone()),
-        )
-        .unwrap();
+    let (prov, prov_rel) = provider_answers::<Hub>(asked, "spark-service-account", "spark_service_account", "kyuubi");
     let answer = &relation_in(&prov, &prov_rel).local_app_data;
     validate("spark_service_account-v0-provider", answer, None);
     let extra = prov
@@ -432,13 +315,7 @@ fn spark_service_account_both_sides() {
         r#"{"spark.eventLog.enabled": "true", "spark.kubernetes.namespace": "spark"}"#
     );
 
-    let (rel2, secrets) = hand_over(&prov, &prov_rel, asked.clone());
-    let mut state = client.state.clone();
-    state.relations = vec![rel2.clone()];
-    state.secrets = secrets;
-    let out = Context::<Kyuubi>::new()
-        .run(TestEvent::relation_changed(&rel2), state)
-        .unwrap();
+    let out = read_back::<Kyuubi>(&client, asked, &prov, &prov_rel);
     assert_eq!(out.unit_status(), &Status::active("2 props"));
 }
 

@@ -11,9 +11,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 fn config(default: u32) -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default);
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(default);
     // Failures print the minimal input; no regression file is written next to the tests.
-    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 /// A data-platform style request (plain strings, a JSON list, optional fields).
@@ -68,7 +75,8 @@ fn bag_value() -> impl Strategy<Value = String> {
     let json = json_leaf.prop_recursive(3, 16, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map("[a-z-]{0,6}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z-]{0,6}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     });
     prop_oneof![
@@ -103,8 +111,13 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn request() -> impl Strategy<Value = Request> {
-    (text(), prop::option::of(text()), prop::collection::vec(text(), 0..4))
-        .prop_map(|(database, extra_user_roles, requested_secrets)| Request { database, extra_user_roles, requested_secrets })
+    (text(), prop::option::of(text()), prop::collection::vec(text(), 0..4)).prop_map(
+        |(database, extra_user_roles, requested_secrets)| Request {
+            database,
+            extra_user_roles,
+            requested_secrets,
+        },
+    )
 }
 
 fn endpoint() -> impl Strategy<Value = Endpoint> {
@@ -117,7 +130,13 @@ fn endpoint() -> impl Strategy<Value = Endpoint> {
         prop::collection::btree_map("[a-z]{1,5}", any::<String>(), 0..3),
         prop_oneof![Just(Role::Primary), Just(Role::Replica)],
     )
-        .prop_map(|(port, tls, weight, labels, role)| Endpoint { port, tls, weight, labels, role })
+        .prop_map(|(port, tls, weight, labels, role)| Endpoint {
+            port,
+            tls,
+            weight,
+            labels,
+            role,
+        })
 }
 
 proptest! {
@@ -165,7 +184,11 @@ proptest! {
 #[test]
 #[ignore = "bug in PlainStrings::decode: JSON-looking text in a String field (reported)"]
 fn plain_strings_keep_json_looking_text_as_text() {
-    let request = Request { database: "0".into(), extra_user_roles: Some("true".into()), requested_secrets: vec![] };
+    let request = Request {
+        database: "0".into(),
+        extra_user_roles: Some("true".into()),
+        requested_secrets: vec![],
+    };
     let bag = PlainStrings::encode(&request).unwrap();
     assert_eq!(bag["database"], "0");
     assert_eq!(PlainStrings::decode::<Request>(&bag), Ok(request));

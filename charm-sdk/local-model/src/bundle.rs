@@ -131,7 +131,11 @@ pub fn load(bundle: &Path, overlays: &[PathBuf]) -> Result<Plan> {
         });
     }
     let mut relations = Vec::new();
-    let listed = doc.get("relations").and_then(Value::as_sequence).cloned().unwrap_or_default();
+    let listed = doc
+        .get("relations")
+        .and_then(Value::as_sequence)
+        .cloned()
+        .unwrap_or_default();
     for pair in listed.into_iter().chain(relations_extra) {
         let ends: Vec<String> = pair
             .as_sequence()

@@ -183,5 +183,5 @@ pub fn pack_crate(crate_dir: &Path, out_dir: &Path) -> Result<PathBuf> {
 
 /// Whether `dir` is a Rust charm crate to pack rather than an unpacked charm.
 pub fn is_crate(dir: &Path) -> bool {
-    dir.join("Cargo.toml").is_file() && dir.join("charmcraft.yaml").is_file() && !dir.join("dispatch").exists()
+    dir.join("Cargo.toml").is_file() && dir.join("charmcraft.yaml").is_file()
 }

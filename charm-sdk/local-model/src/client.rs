@@ -40,7 +40,9 @@ pub fn call(address: &str, request: &Request) -> Result<Response> {
         .read_to_end(&mut reply)
         .map_err(|e| fail(format!("cannot read the response: {e}")))?;
     if reply.is_empty() {
-        return Err(fail("the controller closed the connection without answering".to_owned()));
+        return Err(fail(
+            "the controller closed the connection without answering".to_owned(),
+        ));
     }
     serde_json::from_slice(&reply).map_err(|e| Error::Protocol(format!("bad response: {e}")))
 }

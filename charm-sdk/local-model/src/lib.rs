@@ -25,7 +25,9 @@ pub mod client;
 pub mod daemon;
 pub mod error;
 pub mod layout;
+pub mod pebble;
 pub mod process;
+pub mod profiles;
 pub mod proto;
 pub mod sandbox;
 pub mod status;
@@ -33,3 +35,23 @@ pub mod toolclient;
 pub mod tools;
 
 pub use error::{Error, Result};
+
+/// The `local-model` executable's entry point: a hook tool when called by a tool's name
+/// (argv\[0\]), the sandbox helper for `__sandbox-exec`, else the CLI (which includes the
+/// hidden `__controller`). Programs that embed the model (the benchmark) call it too, so
+/// they can serve as the local-model binary for the processes they start.
+pub fn entry() -> std::process::ExitCode {
+    let mut args = std::env::args();
+    let argv0 = args.next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if tools::is_tool(&name) {
+        return toolclient::run(&name, args.collect());
+    }
+    if std::env::args().nth(1).as_deref() == Some(sandbox::SANDBOX_EXEC_SUBCOMMAND) {
+        sandbox::sandbox_exec_main(std::env::args().skip(2));
+    }
+    cli::main()
+}

@@ -168,6 +168,8 @@ pub enum Request {
         /// Skip the hook instead of retrying it.
         no_retry: bool,
     },
+    /// Counters: hooks run so far.
+    Stats,
     /// Stop everything and exit.
     Shutdown,
 }

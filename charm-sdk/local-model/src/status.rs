@@ -114,7 +114,13 @@ pub struct StatusView {
 fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for row in rows {
@@ -136,7 +142,12 @@ impl StatusView {
     /// The table `juju status` prints.
     pub fn render_table(&self) -> String {
         let mut out = table(&[
-            vec!["Model".into(), "Controller".into(), "Cloud/Region".into(), "Version".into()],
+            vec![
+                "Model".into(),
+                "Controller".into(),
+                "Cloud/Region".into(),
+                "Version".into(),
+            ],
             vec![
                 self.model.name.clone(),
                 "local-model".into(),

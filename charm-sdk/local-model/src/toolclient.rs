@@ -67,7 +67,10 @@ pub fn run(tool: &str, args: Vec<String>) -> ExitCode {
     let Some(context_id) = std::env::var("JUJU_CONTEXT_ID").ok().filter(|v| !v.is_empty()) else {
         return fail("JUJU_CONTEXT_ID not set: hook tools only work inside a hook");
     };
-    let Some(address) = std::env::var("JUJU_AGENT_SOCKET_ADDRESS").ok().filter(|v| !v.is_empty()) else {
+    let Some(address) = std::env::var("JUJU_AGENT_SOCKET_ADDRESS")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
         return fail("JUJU_AGENT_SOCKET_ADDRESS not set: hook tools only work inside a hook");
     };
     let stdin = if wants_stdin(&args) {

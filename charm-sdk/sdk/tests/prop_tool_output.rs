@@ -14,6 +14,9 @@
 //! Each case starts about 22 processes, so the process property runs `PROPTEST_CASES / 20`
 //! cases (default 100, about 3 s); the classifier runs `PROPTEST_CASES` (default 2000).
 
+// Test helpers: a failed setup step should stop the test right there.
+#![allow(clippy::unwrap_used)]
+
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -53,8 +56,8 @@ impl Rng {
     /// multi-byte and invalid-looking Unicode, separators of names and ids.
     fn text(&mut self) -> String {
         const PIECES: [&str; 20] = [
-            "a", "z", "0", "9", "-", "/", ":", "\"", "\\", "\\u0000", "é", "日本", "🦀", "\u{202e}", " ", "\n", "secret:",
-            "db:3", "mysql/0", MARKER,
+            "a", "z", "0", "9", "-", "/", ":", "\"", "\\", "\\u0000", "é", "日本", "🦀", "\u{202e}", " ", "\n",
+            "secret:", "db:3", "mysql/0", MARKER,
         ];
         (0..self.below(6)).map(|_| *self.pick(&PIECES)).collect()
     }
@@ -70,8 +73,9 @@ impl Rng {
                 format!("[{}]", items.join(","))
             }
             _ => {
-                let items: Vec<String> =
-                    (0..self.below(4)).map(|_| format!("{:?}:{}", self.text(), self.json(depth - 1))).collect();
+                let items: Vec<String> = (0..self.below(4))
+                    .map(|_| format!("{:?}:{}", self.text(), self.json(depth - 1)))
+                    .collect();
                 format!("{{{}}}", items.join(","))
             }
         }
@@ -196,7 +200,11 @@ fn call_all(backend: &mut ProcessBackend) -> Vec<(&'static str, bool, ToolResult
     call!("opened_ports", false, backend.opened_ports());
     call!("network_get", false, backend.network_get("website", None));
     call!("state_get", false, backend.state_get());
-    call!("secret_add", false, backend.secret_add(&[("password".to_owned(), "x".to_owned())].into(), &Default::default()));
+    call!(
+        "secret_add",
+        false,
+        backend.secret_add(&[("password".to_owned(), "x".to_owned())].into(), &Default::default())
+    );
     call!("secret_get", true, backend.secret_get(&unit_ref, SecretRead::Peek));
     call!("secret_ids", false, backend.secret_ids());
     call!("secret_info_get", false, backend.secret_info_get(&unit_ref));
@@ -209,17 +217,32 @@ fn call_all(backend: &mut ProcessBackend) -> Vec<(&'static str, bool, ToolResult
 }
 
 fn panicked(method: &str) -> HookToolError {
-    HookToolError { tool: method.to_owned(), kind: ToolErrorKind::Other, message: "PANICKED".to_owned(), code: None }
+    HookToolError {
+        tool: method.to_owned(),
+        kind: ToolErrorKind::Other,
+        message: "PANICKED".to_owned(),
+        code: None,
+    }
 }
 
 fn seed() -> u64 {
-    std::env::var("PROP_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7)
-    })
+    std::env::var("PROP_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(7)
+        })
 }
 
 fn cases(divisor: usize, default: usize) -> usize {
-    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse::<usize>().ok()).map(|c| (c / divisor).max(1)).unwrap_or(default)
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .map(|c| (c / divisor).max(1))
+        .unwrap_or(default)
 }
 
 #[test]
@@ -278,7 +301,11 @@ fn every_realistic_output_parses_for_its_own_tool() {
         std::fs::write(&out, SAMPLES[sample]).unwrap();
         let results = call_all(&mut backend);
         let (_, _, result) = results.iter().find(|(m, _, _)| *m == method).unwrap();
-        assert!(result.is_ok(), "{method} rejected its own sample {:?}: {result:?}", SAMPLES[sample]);
+        assert!(
+            result.is_ok(),
+            "{method} rejected its own sample {:?}: {result:?}",
+            SAMPLES[sample]
+        );
     }
 }
 
@@ -296,6 +323,9 @@ fn classifying_any_stderr_never_panics() {
         let code = [None, Some(0), Some(1), Some(2), Some(-1), Some(i32::MAX)][rng.below(6)];
         let tool = *rng.pick(&tools);
         let result = catch_unwind(|| HookToolError::classify(tool, &stderr, code));
-        assert!(result.is_ok(), "PROP_SEED={seed}: classify({tool:?}, {stderr:?}, {code:?}) panicked");
+        assert!(
+            result.is_ok(),
+            "PROP_SEED={seed}: classify({tool:?}, {stderr:?}, {code:?}) panicked"
+        );
     }
 }

@@ -132,7 +132,7 @@ impl Admin {
                 return Err(Error::Timeout {
                     hosts,
                     op: "connect",
-                    path: String::new(),
+                    path: "(session setup)".into(),
                     timeout,
                 })
             }
@@ -246,6 +246,12 @@ impl Drop for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn admin_can_be_shared_across_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Admin>();
+    }
 
     #[test]
     fn host_parsing() {

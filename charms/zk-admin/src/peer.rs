@@ -65,6 +65,23 @@ mod tests {
     }
 
     #[test]
+    fn rejects_a_connection_from_another_process() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        // bash's /dev/tcp opens the connection from a child process.
+        let script = format!("exec 3<>/dev/tcp/127.0.0.1/{}; sleep 2", addr.port());
+        let mut child = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .spawn()
+            .unwrap();
+        let (_server_side, peer) = listener.accept().unwrap();
+        let own = is_own_connection(addr, peer);
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(!own, "a child's socket must not count as ours");
+    }
+
+    #[test]
     fn parses_kernel_table() {
         let table =
             "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n\

@@ -1,6 +1,8 @@
 //! The `digest` ACL ids we compute must equal what ZooKeeper itself generates, or
 //! `addauth digest` sessions would never match the ACL. ZooKeeper's jar has a `main` for that.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::process::Command;

@@ -5,6 +5,8 @@
 //! `reconfig`, chroot ACLs for a relation user (SASL and digest), refusal of other users and of
 //! unauthenticated sessions, Kafka-style znodes, mutual TLS, and scale down.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::time::{Duration, Instant};
@@ -74,7 +76,22 @@ fn four_letter_words(zk: &Ensemble) {
     states.sort();
     assert_eq!(states, ["follower", "follower", "leader"]);
     let leader = leader_mntr(zk);
-    eprintln!("leader mntr before reconfig: {leader:?}");
+    let non_voting = leader.get("zk_synced_non_voting_followers").cloned();
+    assert_eq!(non_voting.as_deref(), Some("1"), "{leader:?}");
+    // What the charm's promotion gate reads on the joiner.
+    let joiner =
+        parse_mntr(&four_letter_word(&format!("127.0.0.1:{}", zk.node(3).client_port), "mntr", TIMEOUT).unwrap());
+    eprintln!("[zk-admin]   joiner zk_peer_state: {:?}", joiner.get("zk_peer_state"));
+    assert_eq!(
+        joiner.get("zk_peer_state").map(String::as_str),
+        Some("following - broadcast")
+    );
+    // The quorum itself authenticated with SASL (QuorumServer/QuorumLearner JAAS sections).
+    assert!(
+        zk.log_contains("Successfully authenticated learner: authenticationID=sync"),
+        "{}",
+        zk.logs()
+    );
     let addr = format!("127.0.0.1:{}", zk.node(1).client_port);
     let err = four_letter_word(&addr, "conf", TIMEOUT).unwrap_err();
     assert!(err.to_string().contains("whitelist"), "{err}");
@@ -106,11 +123,22 @@ fn scale_up(zk: &Ensemble) {
     // A plan based on the old version is refused.
     let stale = admin.reconfig(&[], &[3], Some(version)).unwrap_err();
     assert_eq!(stale.code(), Some(&ZkCode::BadVersion), "{stale}");
-    zk.wait_state(3, "follower", Duration::from_secs(20));
-    assert_eq!(
-        leader_mntr(zk).get("zk_synced_followers").map(String::as_str),
-        Some("2")
-    );
+    // Server 3 now votes: the leader counts no non-voting follower any more.
+    let start = Instant::now();
+    while leader_mntr(zk)
+        .get("zk_synced_non_voting_followers")
+        .map(String::as_str)
+        != Some("0")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "server 3 never became a voter:\n{}",
+            zk.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let synced = leader_mntr(zk).get("zk_synced_followers").cloned();
+    assert_eq!(synced.as_deref(), Some("2"));
 }
 
 fn relation_acl(user: &str, password: &str) -> Vec<Acl> {
@@ -158,6 +186,7 @@ fn chroot_acls(zk: &Ensemble) {
     let stranger = Admin::connect(&hosts, Some(&auth(r8, r8_pw)), None, TIMEOUT).unwrap();
     let err = stranger.get_data("/kafka-r7").unwrap_err();
     assert!(err.is_no_auth(), "{err}");
+    eprintln!("[zk-admin]   other user: {err}");
     assert!(
         err.to_string().contains("/kafka-r7") && err.to_string().contains(&hosts[0]),
         "{err}"
@@ -172,9 +201,11 @@ fn chroot_acls(zk: &Ensemble) {
         matches!(err, Error::Connect { .. }),
         "unauthenticated session must be refused: {err}"
     );
+    eprintln!("[zk-admin]   unauthenticated: {err}");
     let err = Admin::connect(&hosts, Some(&auth(r7, "wrong-Pa55")), None, TIMEOUT).unwrap_err();
     assert_eq!(err.code(), Some(&ZkCode::AuthFailed), "{err}");
     assert!(!err.to_string().contains("wrong-Pa55"), "password leaked: {err}");
+    eprintln!("[zk-admin]   wrong password: {err}");
 }
 
 fn digest_auth(zk: &Ensemble) {
@@ -294,6 +325,7 @@ fn tls(zk: &Ensemble) {
     };
     let err = Admin::connect(&secure, Some(&superuser()), Some(&no_client_cert), TIMEOUT).unwrap_err();
     assert!(matches!(err, Error::Connect { .. } | Error::Timeout { .. }), "{err}");
+    eprintln!("[zk-admin]   no client cert: {err}");
 
     let other = support::certs::make_pki("some-other-ca");
     let wrong_ca = Tls {
@@ -306,6 +338,7 @@ fn tls(zk: &Ensemble) {
         "wrong CA must fail the handshake: {err}"
     );
     assert!(!err.to_string().contains(SUPER_PW));
+    eprintln!("[zk-admin]   wrong CA: {err}");
 
     // The plain port keeps working next to the secure one.
     let plain = Admin::connect(&zk.plain_hosts(&[2]), Some(&superuser()), None, TIMEOUT).unwrap();
@@ -313,7 +346,15 @@ fn tls(zk: &Ensemble) {
 }
 
 fn scale_down(zk: &Ensemble) {
-    let admin = Admin::connect(&zk.plain_hosts(&[1, 2]), Some(&superuser()), None, TIMEOUT).unwrap();
+    // A dead host first in the list: the session is established on the next one.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let mut hosts = vec![dead];
+    hosts.extend(zk.plain_hosts(&[1, 2]));
+    let admin = Admin::connect(&hosts, Some(&superuser()), None, TIMEOUT).unwrap();
     let current = admin.config().unwrap();
     let after = admin.reconfig(&[], &[3], current.version).unwrap();
     assert_eq!(after.participants(), vec![1, 2]);

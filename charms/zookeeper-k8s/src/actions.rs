@@ -45,7 +45,9 @@ pub fn run<C: Charm>(ctx: &mut Context<'_, C>, action: Action) -> Result<ActionR
 }
 
 fn get_password<C: Charm>(ctx: &mut Context<'_, C>, user: &str) -> Result<ActionResults, ActionError> {
-    let peers = ctx.relation(PEER)?.ok_or_else(|| ActionError::failed("the peer relation is not there yet"))?;
+    let peers = ctx
+        .relation(PEER)?
+        .ok_or_else(|| ActionError::failed("the peer relation is not there yet"))?;
     let app = AppData(ctx.local_app_data(&peers, None)?);
     let creds = credentials::read(ctx, &app)?
         .ok_or_else(|| ActionError::failed("the passwords are not created yet; wait for the leader to settle"))?;
@@ -73,9 +75,11 @@ fn set_password<C: Charm>(
         }
         None => charm_sdk::generate_password(PASSWORD_LENGTH)?,
     };
-    let peers = ctx.relation(PEER)?.ok_or_else(|| ActionError::failed("the peer relation is not there yet"))?;
-    let change = credentials::set_internal_password(ctx, &leader, &peers, username, &password)
-        .map_err(ActionError::failed)?;
+    let peers = ctx
+        .relation(PEER)?
+        .ok_or_else(|| ActionError::failed("the peer relation is not there yet"))?;
+    let change =
+        credentials::set_internal_password(ctx, &leader, &peers, username, &password).map_err(ActionError::failed)?;
     match change {
         PasswordChange::Unchanged => ctx.action_log("The old and new passwords are equal.")?,
         PasswordChange::Changed => {

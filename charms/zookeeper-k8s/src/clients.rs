@@ -16,8 +16,8 @@ use charm_sdk::prelude::*;
 
 use crate::admin::{AdminConnector, ClientAcl};
 use crate::credentials::Credentials;
-use crate::literals::{APP_CHROOT_PREFIX, CLIENT_ENDPOINT, CLIENT_PORT, SECURE_CLIENT_PORT};
 use crate::leader::Ensemble;
+use crate::literals::{APP_CHROOT_PREFIX, CLIENT_ENDPOINT, CLIENT_PORT, SECURE_CLIENT_PORT};
 use crate::peers::Cluster;
 use crate::render::dynamic::internal_address;
 
@@ -53,7 +53,11 @@ pub fn username(id: u32) -> String {
 
 /// Checks a requested chroot and normalises it (`kafka` → `/kafka`).
 pub fn normalise_chroot(requested: &str) -> Result<String, String> {
-    let chroot = if requested.starts_with('/') { requested.to_owned() } else { format!("/{requested}") };
+    let chroot = if requested.starts_with('/') {
+        requested.to_owned()
+    } else {
+        format!("/{requested}")
+    };
     let invalid = chroot == "/"
         || chroot.ends_with('/')
         || chroot.contains("//")
@@ -69,12 +73,17 @@ pub fn normalise_chroot(requested: &str) -> Result<String, String> {
 
 /// Checks requested rights (`extra-user-roles`, empty meaning `cdrwa`).
 pub fn normalise_perms(requested: Option<&str>) -> Result<String, String> {
-    let requested = requested.map(str::trim).filter(|r| !r.is_empty()).unwrap_or(DEFAULT_PERMS);
+    let requested = requested
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .unwrap_or(DEFAULT_PERMS);
     let mut letters: Vec<char> = Vec::new();
     for c in requested.chars() {
         let c = c.to_ascii_lowercase();
         if !DEFAULT_PERMS.contains(c) {
-            return Err(format!("{requested:?} is not a set of ZooKeeper permissions (letters of cdrwa)"));
+            return Err(format!(
+                "{requested:?} is not a set of ZooKeeper permissions (letters of cdrwa)"
+            ));
         }
         if !letters.contains(&c) {
             letters.push(c);
@@ -180,16 +189,34 @@ pub fn leader_reconcile<C: Charm, A: AdminConnector>(
             set_up.insert(request.id);
             continue;
         }
-        let acl = ClientAcl { user: request.username(), password: password.clone(), perms: request.perms.clone() };
-        match ensemble.session().and_then(|s| s.ensure_chroot(&request.chroot, &acl).map_err(|e| e.to_string())) {
+        let acl = ClientAcl {
+            user: request.username(),
+            password: password.clone(),
+            perms: request.perms.clone(),
+        };
+        match ensemble
+            .session()
+            .and_then(|s| s.ensure_chroot(&request.chroot, &acl).map_err(|e| e.to_string()))
+        {
             Ok(()) => {
-                ctx.info(&format!("chroot {} ready for {} ({})", request.chroot, request.username(), request.perms));
+                ctx.info(&format!(
+                    "chroot {} ready for {} ({})",
+                    request.chroot,
+                    request.username(),
+                    request.perms
+                ));
                 changes.insert(format!("{APP_CHROOT_PREFIX}{}", request.id), request.marker());
                 set_up.insert(request.id);
             }
             Err(why) => {
-                ctx.warn(&format!("cannot set up chroot {} for {}: {why}", request.chroot, request.username()));
-                report.pending.insert(request.id, "waiting to create its chroot".to_owned());
+                ctx.warn(&format!(
+                    "cannot set up chroot {} for {}: {why}",
+                    request.chroot,
+                    request.username()
+                ));
+                report
+                    .pending
+                    .insert(request.id, "waiting to create its chroot".to_owned());
             }
         }
     }
@@ -199,13 +226,18 @@ pub fn leader_reconcile<C: Charm, A: AdminConnector>(
     let provider = ZooKeeperProvider::new(CLIENT_ENDPOINT);
     let started = cluster.started();
     let port = if access.tls { SECURE_CLIENT_PORT } else { CLIENT_PORT };
-    let mut endpoints: Vec<String> =
-        cluster.servers().iter().map(|s| format!("{}:{port}", internal_address(&cluster.app, s.number))).collect();
+    let mut endpoints: Vec<String> = cluster
+        .servers()
+        .iter()
+        .map(|s| format!("{}:{port}", internal_address(&cluster.app, s.number)))
+        .collect();
     endpoints.sort();
     let endpoints = endpoints.join(",");
     for relation in provider.requests(ctx).map_err(|e| e.into_stop())? {
         let id = relation.incoming.relation.id.0;
-        let Some(request) = requests.valid.iter().find(|r| r.id == id) else { continue };
+        let Some(request) = requests.valid.iter().find(|r| r.id == id) else {
+            continue;
+        };
         let Ok(raw) = &relation.requests else { continue };
         let Some(raw) = raw.first() else { continue };
         if !set_up.contains(&id) {
@@ -213,21 +245,30 @@ pub fn leader_reconcile<C: Charm, A: AdminConnector>(
         }
         let user = request.username();
         if started.is_empty() || !started.iter().all(|s| s.jaas_users().contains(&user)) {
-            report.pending.insert(id, "waiting for every server to load its user".to_owned());
+            report
+                .pending
+                .insert(id, "waiting for every server to load its user".to_owned());
             continue;
         }
-        let Some(password) = credentials.clients.get(&id) else { continue };
+        let Some(password) = credentials.clients.get(&id) else {
+            continue;
+        };
         let response = DatabaseResponse {
             database: Some(request.chroot.clone()),
             endpoints: endpoints.clone(),
             credentials: Some(DpCredentials::new(user, password.clone())),
             uris: Some(format!("{endpoints}{}", request.chroot).into()),
-            tls: Some(Tls { enabled: access.tls, ca: access.ca.clone().filter(|_| access.tls) }),
+            tls: Some(Tls {
+                enabled: access.tls,
+                ca: access.ca.clone().filter(|_| access.tls),
+            }),
             tls_spelling: FlagSpelling::EnabledDisabled,
             chroot: Some(request.chroot.clone()),
             ..DatabaseResponse::default()
         };
-        provider.publish(ctx, leader, &relation, raw, &response).map_err(|e| e.into_stop())?;
+        provider
+            .publish(ctx, leader, &relation, raw, &response)
+            .map_err(|e| e.into_stop())?;
         report.ready.insert(id);
     }
     Ok(report)
@@ -241,7 +282,9 @@ fn remove_secret_by_label<C: Charm>(ctx: &mut Context<'_, C>, label: &str) -> Re
             }
             Ok(())
         }
-        Err(e) if matches!(e.root(), Error::HookTool(t) if t.kind == charm_sdk::ToolErrorKind::SecretNotFound) => Ok(()),
+        Err(e) if matches!(e.root(), Error::HookTool(t) if t.kind == charm_sdk::ToolErrorKind::SecretNotFound) => {
+            Ok(())
+        }
         Err(e) => Err(e),
     }
 }

@@ -79,14 +79,22 @@ mod tests {
     fn defaults_are_valid_and_warning_maps_to_warn() {
         let config = Config::default();
         assert!(config.validate().is_ok());
-        let warning = Config { log_level: "WARNING".into(), ..Config::default() };
+        let warning = Config {
+            log_level: "WARNING".into(),
+            ..Config::default()
+        };
         assert_eq!(warning.java_log_level(), "WARN");
     }
 
     #[test]
     fn errors_name_the_option() {
-        let bad = Config { sync_limit: 0, ..Config::default() };
-        let Err(Error::Config { option, .. }) = bad.validate() else { panic!("accepted") };
+        let bad = Config {
+            sync_limit: 0,
+            ..Config::default()
+        };
+        let Err(Error::Config { option, .. }) = bad.validate() else {
+            panic!("accepted")
+        };
         assert_eq!(option, "sync-limit");
     }
 }

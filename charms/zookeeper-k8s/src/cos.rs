@@ -15,7 +15,9 @@ use charm_interfaces::cos::{
 use charm_sdk::pebble::Pebble;
 use charm_sdk::prelude::*;
 
-use crate::literals::{CONTAINER, GRAFANA_ENDPOINT, JMX_PORT, LOGGING_ENDPOINT, METRICS_ENDPOINT, METRICS_PROVIDER_PORT};
+use crate::literals::{
+    CONTAINER, GRAFANA_ENDPOINT, JMX_PORT, LOGGING_ENDPOINT, METRICS_ENDPOINT, METRICS_PROVIDER_PORT,
+};
 
 /// The Prometheus alert rules file.
 pub const ALERT_RULES: &str = include_str!("../alert_rules/zookeeper.rules");
@@ -43,8 +45,12 @@ pub fn reconcile<C: Charm>(ctx: &mut Context<'_, C>, pebble: &dyn Pebble, jmx_ex
         .reconcile(ctx)
         .map_err(|e| e.into_stop())?;
     let dashboard = Dashboard::from_file("zookeeper.json", DASHBOARD).map_err(|e| e.into_stop())?;
-    GrafanaDashboardProvider::new(GRAFANA_ENDPOINT, vec![dashboard]).reconcile(ctx).map_err(|e| e.into_stop())?;
-    let endpoints = LokiConsumer::new(LOGGING_ENDPOINT, AlertRules::new()).reconcile(ctx).map_err(|e| e.into_stop())?;
+    GrafanaDashboardProvider::new(GRAFANA_ENDPOINT, vec![dashboard])
+        .reconcile(ctx)
+        .map_err(|e| e.into_stop())?;
+    let endpoints = LokiConsumer::new(LOGGING_ENDPOINT, AlertRules::new())
+        .reconcile(ctx)
+        .map_err(|e| e.into_stop())?;
     charm_interfaces::cos::loki::apply_log_forwarding(pebble, CONTAINER, &endpoints, &topology)
         .map_err(|e| e.into_stop())?;
     Ok(())

@@ -50,7 +50,9 @@ pub struct Credentials {
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials").field("clients", &self.clients.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+        f.debug_struct("Credentials")
+            .field("clients", &self.clients.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,7 +96,11 @@ impl Credentials {
             super_password: self.super_password.clone(),
             quorum_users,
             learner,
-            clients: self.clients.iter().map(|(id, pw)| (format!("{CLIENT_PREFIX}{id}"), pw.clone())).collect(),
+            clients: self
+                .clients
+                .iter()
+                .map(|(id, pw)| (format!("{CLIENT_PREFIX}{id}"), pw.clone()))
+                .collect(),
         }
     }
 }
@@ -192,9 +198,13 @@ pub fn set_internal_password<C: Charm>(
     password: &str,
 ) -> Result<PasswordChange, String> {
     let app = AppData(ctx.local_app_data(peers, Some(leader)).map_err(|e| e.to_string())?);
-    let uri = app.secret_uri().ok_or("the passwords are not created yet; try again after the next hook")?;
+    let uri = app
+        .secret_uri()
+        .ok_or("the passwords are not created yet; try again after the next hook")?;
     let uri = SecretUri::new(uri).map_err(|e| e.to_string())?;
-    let mut content = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek).map_err(|e| e.to_string())?;
+    let mut content = ctx
+        .get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek)
+        .map_err(|e| e.to_string())?;
     let mut app_changes = Databag::new();
     let change = match user {
         SUPER_USER => {
@@ -229,7 +239,9 @@ pub fn advance_sync_rotation<C: Charm>(
     peers: &Relation,
     cluster: &Cluster,
 ) -> Result<(), Error> {
-    let Some(phase) = cluster.app_data.sync_rotation() else { return Ok(()) };
+    let Some(phase) = cluster.app_data.sync_rotation() else {
+        return Ok(());
+    };
     let version = cluster.app_data.credentials_version();
     let done = cluster
         .started()
@@ -238,7 +250,9 @@ pub fn advance_sync_rotation<C: Charm>(
     if !done {
         return Ok(());
     }
-    let Some(uri) = cluster.app_data.secret_uri() else { return Ok(()) };
+    let Some(uri) = cluster.app_data.secret_uri() else {
+        return Ok(());
+    };
     let uri = SecretUri::new(uri)?;
     let mut content = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek)?;
     let mut app_changes = Databag::new();
@@ -253,7 +267,10 @@ pub fn advance_sync_rotation<C: Charm>(
                 return store(ctx, leader, peers, &uri, &content, app_changes).map(|_| ());
             };
             content.insert(SYNC_KEY.to_owned(), next);
-            app_changes.insert(APP_SYNC_USER.to_owned(), other_sync_user(cluster.app_data.sync_user()).to_owned());
+            app_changes.insert(
+                APP_SYNC_USER.to_owned(),
+                other_sync_user(cluster.app_data.sync_user()).to_owned(),
+            );
             app_changes.insert(APP_SYNC_ROTATION.to_owned(), String::new());
         }
     }
@@ -273,7 +290,9 @@ fn store<C: Charm>(
 ) -> Result<bool, Error> {
     let changed = ctx.update_secret(uri, content)?;
     let app = AppData(ctx.local_app_data(peers, Some(leader))?);
-    let app_changed = app_changes.iter().any(|(k, v)| app.0.get(k).map(String::as_str).unwrap_or_default() != v);
+    let app_changed = app_changes
+        .iter()
+        .any(|(k, v)| app.0.get(k).map(String::as_str).unwrap_or_default() != v);
     let mut bag = app_changes;
     bag.insert(APP_SECRET_URI.to_owned(), uri.to_string());
     let version = if changed || app_changed || app.credentials_version() == 0 {
@@ -300,7 +319,10 @@ pub fn check_password(password: &str) -> Result<(), String> {
     if !(8..=256).contains(&password.len()) {
         return Err("the password must be 8 to 256 characters long".to_owned());
     }
-    if let Some(c) = password.chars().find(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\\' | '\'')) {
+    if let Some(c) = password
+        .chars()
+        .find(|c| !c.is_ascii_graphic() || matches!(c, '"' | '\\' | '\''))
+    {
         return Err(format!(
             "the password contains {}, which cannot be written into ZooKeeper's JAAS file; use printable ASCII without quotes, backslashes or spaces",
             if c.is_ascii_graphic() { format!("{c:?}") } else { "a space or control character".to_owned() }

@@ -30,7 +30,11 @@ pub fn unit_encryption(app: &AppData, stores: Option<StorePasswords>) -> Encrypt
 /// Where the switch stands, for statuses.
 pub fn describe(app: &AppData, servers: &[&Server]) -> Option<String> {
     let target = if app.tls() { "TLS" } else { "plain" };
-    let target_quorum = if app.tls() { QuorumEncryption::Ssl } else { QuorumEncryption::Plain };
+    let target_quorum = if app.tls() {
+        QuorumEncryption::Ssl
+    } else {
+        QuorumEncryption::Plain
+    };
     let step = match (app.switching(), app.quorum() == target_quorum) {
         (true, false) => 1,
         (true, true) => 2,
@@ -45,9 +49,8 @@ pub fn describe(app: &AppData, servers: &[&Server]) -> Option<String> {
 /// `tls_related`: the certificates relation exists; `stable`: every server is started and a
 /// member, none restarting; `servers`: every server in the relation.
 pub fn next_step(app: &AppData, servers: &[&Server], tls_related: bool, stable: bool) -> Option<Databag> {
-    let set = |pairs: &[(&str, &str)]| -> Databag {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
-    };
+    let set =
+        |pairs: &[(&str, &str)]| -> Databag { pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect() };
     if !app.switching() {
         if tls_related && !app.tls() && stable && servers.iter().all(|s| s.tls_ready()) {
             return Some(set(&[(APP_TLS, "enabled"), (APP_SWITCHING, "started")]));
@@ -57,7 +60,11 @@ pub fn next_step(app: &AppData, servers: &[&Server], tls_related: bool, stable: 
         }
         return None;
     }
-    let target = if app.tls() { QuorumEncryption::Ssl } else { QuorumEncryption::Plain };
+    let target = if app.tls() {
+        QuorumEncryption::Ssl
+    } else {
+        QuorumEncryption::Plain
+    };
     let started: Vec<&&Server> = servers.iter().filter(|s| s.started()).collect();
     let idle = started.iter().all(|s| s.restart().is_none());
     if !idle {
@@ -98,10 +105,17 @@ mod tests {
         assert_eq!(next_step(&a, &[&ready], true, true), None, "not unified yet");
         let unified = server(&[("tls-ready", "true"), ("quorum", "non-ssl"), ("unified", "true")]);
         assert_eq!(next_step(&a, &[&unified], true, true).expect("step 2")["quorum"], "ssl");
-        let a = app(&[("tls", "enabled"), ("switching-encryption", "started"), ("quorum", "ssl")]);
+        let a = app(&[
+            ("tls", "enabled"),
+            ("switching-encryption", "started"),
+            ("quorum", "ssl"),
+        ]);
         assert_eq!(next_step(&a, &[&unified], true, true), None, "not on ssl yet");
         let on_ssl = server(&[("quorum", "ssl"), ("unified", "true")]);
-        assert_eq!(next_step(&a, &[&on_ssl], true, true).expect("step 3")["switching-encryption"], "");
+        assert_eq!(
+            next_step(&a, &[&on_ssl], true, true).expect("step 3")["switching-encryption"],
+            ""
+        );
     }
 
     #[test]
@@ -109,6 +123,9 @@ mod tests {
         let not_ready = server(&[]);
         assert_eq!(next_step(&app(&[]), &[&not_ready], true, true), None);
         let a = app(&[("tls", "enabled"), ("quorum", "ssl")]);
-        assert_eq!(next_step(&a, &[&not_ready], false, true).expect("back")["switching-encryption"], "started");
+        assert_eq!(
+            next_step(&a, &[&not_ready], false, true).expect("back")["switching-encryption"],
+            "started"
+        );
     }
 }

@@ -32,8 +32,12 @@ pub struct Ensemble<'a, A: AdminConnector> {
 impl<'a, A: AdminConnector> Ensemble<'a, A> {
     /// Targets the started members of `cluster`, as `super`.
     pub fn new(admin: &'a A, cluster: &Cluster, credentials: &Credentials) -> Self {
-        let hosts: Vec<String> =
-            cluster.members().iter().filter(|s| s.started()).map(|s| s.client_address(&cluster.app)).collect();
+        let hosts: Vec<String> = cluster
+            .members()
+            .iter()
+            .filter(|s| s.started())
+            .map(|s| s.client_address(&cluster.app))
+            .collect();
         let options = if hosts.is_empty() {
             Err("no member of the ensemble is running yet".to_owned())
         } else {
@@ -44,7 +48,11 @@ impl<'a, A: AdminConnector> Ensemble<'a, A> {
                 timeout: ADMIN_TIMEOUT,
             })
         };
-        Self { admin, options, session: None }
+        Self {
+            admin,
+            options,
+            session: None,
+        }
     }
 
     /// The session, connecting on first use.
@@ -91,16 +99,26 @@ pub fn update_membership<C: Charm, A: AdminConnector>(
     }
     if work.needs_ensemble() {
         let admin = ensemble.admin();
-        match ensemble.session().and_then(|session| session.config().map_err(|e| e.to_string()).map(|c| (session, c))) {
+        match ensemble
+            .session()
+            .and_then(|session| session.config().map_err(|e| e.to_string()).map(|c| (session, c)))
+        {
             Err(why) => pending = Some(format!("cannot reach the ensemble: {why}")),
             Ok((session, mut config)) => {
                 // Departed units first: quicker, and keeps the quorum size honest.
-                let leaving: Vec<u32> =
-                    work.departed.iter().map(|n| n + 1).filter(|id| config.server(*id).is_some()).collect();
+                let leaving: Vec<u32> = work
+                    .departed
+                    .iter()
+                    .map(|n| n + 1)
+                    .filter(|id| config.server(*id).is_some())
+                    .collect();
                 let removed = if leaving.is_empty() {
                     Ok(())
                 } else {
-                    session.reconfig(&[], &leaving, config.version).map(|new| config = new).map_err(|e| e.to_string())
+                    session
+                        .reconfig(&[], &leaving, config.version)
+                        .map(|new| config = new)
+                        .map_err(|e| e.to_string())
                 };
                 match removed {
                     Ok(()) => {
@@ -118,7 +136,9 @@ pub fn update_membership<C: Charm, A: AdminConnector>(
                         changes.insert(joiner.number.to_string(), "added".to_owned());
                     } else {
                         match probe(admin, &joiner.client_address(&cluster.app)) {
-                            Health::Serving { role, synced: true, .. } if role == "observer" => {
+                            // A joiner outside the membership serves as an observer or, once it
+                            // learned the leader's configuration, as a non-voting follower.
+                            Health::Serving { synced: true, .. } => {
                                 match session.reconfig(std::slice::from_ref(&line), &[], config.version) {
                                     Ok(_) => {
                                         ctx.info(&format!("promoted {name} to a voting member"));
@@ -152,7 +172,9 @@ pub fn advance_encryption<C: Charm>(
     let servers = cluster.servers();
     let added = cluster.app_data.added();
     let stable = !servers.is_empty()
-        && servers.iter().all(|s| s.started() && added.contains(&s.number) && s.restart().is_none());
+        && servers
+            .iter()
+            .all(|s| s.started() && added.contains(&s.number) && s.restart().is_none());
     if let Some(changes) = encryption::next_step(&cluster.app_data, &servers, tls_related, stable) {
         ctx.info(&format!("quorum encryption: {changes:?}"));
         ctx.update_app_data(peers, leader, &changes)?;

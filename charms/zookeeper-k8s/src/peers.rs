@@ -107,12 +107,18 @@ impl AppData {
 
     /// Unit numbers recorded as added.
     pub fn added(&self) -> BTreeSet<u32> {
-        self.members().into_iter().filter(|(_, m)| *m == Membership::Added).map(|(n, _)| n).collect()
+        self.members()
+            .into_iter()
+            .filter(|(_, m)| *m == Membership::Added)
+            .map(|(n, _)| n)
+            .collect()
     }
 
     /// The quorum encryption the ensemble runs or moves to (plain when unset).
     pub fn quorum(&self) -> QuorumEncryption {
-        self.get(APP_QUORUM).and_then(QuorumEncryption::parse).unwrap_or(QuorumEncryption::Plain)
+        self.get(APP_QUORUM)
+            .and_then(QuorumEncryption::parse)
+            .unwrap_or(QuorumEncryption::Plain)
     }
 
     /// Whether the ensemble is (moving to) TLS.
@@ -127,7 +133,9 @@ impl AppData {
 
     /// The unit number holding the rolling-restart lock.
     pub fn restart_lock(&self) -> Option<u32> {
-        self.get(APP_RESTART_LOCK).and_then(|u| UnitName::new(u).ok()).map(|u| u.number())
+        self.get(APP_RESTART_LOCK)
+            .and_then(|u| UnitName::new(u).ok())
+            .map(|u| u.number())
     }
 
     /// The URI of the credentials secret.
@@ -151,7 +159,9 @@ impl AppData {
 
     /// The credentials version counter.
     pub fn credentials_version(&self) -> u64 {
-        self.get(APP_CREDENTIALS_VERSION).and_then(|v| v.parse().ok()).unwrap_or(0)
+        self.get(APP_CREDENTIALS_VERSION)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
     }
 
     /// ACL markers: relation id to the `<chroot>:<perms>` set up for it.
@@ -194,7 +204,12 @@ impl Server {
 
     /// Client users its running server knows.
     pub fn jaas_users(&self) -> BTreeSet<String> {
-        self.get(UNIT_JAAS_USERS).unwrap_or_default().split(',').filter(|u| !u.is_empty()).map(str::to_owned).collect()
+        self.get(UNIT_JAAS_USERS)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// The credentials version its running server's JAAS file came from.
@@ -219,12 +234,19 @@ impl Server {
 
     /// CA certificates it asks its peers to trust.
     pub fn tls_cas(&self) -> Vec<String> {
-        self.get(UNIT_TLS_CAS).and_then(|v| serde_json::from_str(v).ok()).unwrap_or_default()
+        self.get(UNIT_TLS_CAS)
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or_default()
     }
 
     /// Fingerprints of the CAs in its truststore.
     pub fn trusted(&self) -> BTreeSet<String> {
-        self.get(UNIT_TLS_TRUSTED).unwrap_or_default().split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect()
+        self.get(UNIT_TLS_TRUSTED)
+            .unwrap_or_default()
+            .split(',')
+            .filter(|f| !f.is_empty())
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Where its listeners bind (from the address Juju gives it).
@@ -284,7 +306,10 @@ impl Cluster {
     /// Servers recorded as added and still present.
     pub fn members(&self) -> Vec<&Server> {
         let added = self.app_data.added();
-        self.servers().into_iter().filter(|s| added.contains(&s.number)).collect()
+        self.servers()
+            .into_iter()
+            .filter(|s| added.contains(&s.number))
+            .collect()
     }
 
     /// `<app>/<n>`.
@@ -296,11 +321,17 @@ impl Cluster {
 /// Reads the peer relation and the goal state into a [`Cluster`].
 pub fn read_cluster<C: Charm>(ctx: &mut Context<'_, C>, peers: &Relation) -> Result<Cluster, Error> {
     let app_data = AppData(ctx.local_app_data(peers, None)?);
-    let me = Server { number: ctx.unit().number(), bag: ctx.local_unit_data(peers)? };
+    let me = Server {
+        number: ctx.unit().number(),
+        bag: ctx.local_unit_data(peers)?,
+    };
     let mut others = Vec::new();
     for unit in ctx.remote_units(peers)? {
         let bag = ctx.unit_data(peers, &unit)?;
-        others.push(Server { number: unit.number(), bag });
+        others.push(Server {
+            number: unit.number(),
+            bag,
+        });
     }
     let goal = ctx.goal_state()?;
     let mut planned: BTreeSet<u32> = goal
@@ -311,7 +342,13 @@ pub fn read_cluster<C: Charm>(ctx: &mut Context<'_, C>, peers: &Relation) -> Res
         .map(|u| u.number())
         .collect();
     planned.insert(me.number);
-    Ok(Cluster { app: ctx.app().to_string(), app_data, me, peers: others, planned })
+    Ok(Cluster {
+        app: ctx.app().to_string(),
+        app_data,
+        me,
+        peers: others,
+        planned,
+    })
 }
 
 #[cfg(test)]

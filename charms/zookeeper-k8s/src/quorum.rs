@@ -25,7 +25,12 @@ pub enum Startup {
 
 /// The lowest unit of a fresh ensemble: the first to start.
 pub fn init_leader(cluster: &Cluster) -> Option<u32> {
-    cluster.planned.iter().copied().chain(cluster.servers().iter().map(|s| s.number)).min()
+    cluster
+        .planned
+        .iter()
+        .copied()
+        .chain(cluster.servers().iter().map(|s| s.number))
+        .min()
 }
 
 /// Whether this unit may start now, and with which servers. Called only while its server is
@@ -35,8 +40,11 @@ pub fn startup(cluster: &Cluster) -> Startup {
     let me = &cluster.me;
     let members = cluster.members();
     let member_lines = |extra: Option<ServerLine>| -> Vec<ServerLine> {
-        let mut lines: Vec<ServerLine> =
-            members.iter().filter(|s| s.number != me.number).map(|s| s.line(app, Role::Participant)).collect();
+        let mut lines: Vec<ServerLine> = members
+            .iter()
+            .filter(|s| s.number != me.number)
+            .map(|s| s.line(app, Role::Participant))
+            .collect();
         lines.extend(extra);
         lines.sort();
         lines
@@ -62,7 +70,10 @@ pub fn startup(cluster: &Cluster) -> Startup {
         }
         let started = cluster.server(first).is_some_and(Server::started);
         return Startup::Wait(if started {
-            format!("waiting for the leader to add {} to the quorum", cluster.unit_name(first))
+            format!(
+                "waiting for the leader to add {} to the quorum",
+                cluster.unit_name(first)
+            )
         } else {
             format!("waiting for {} to start the ensemble", cluster.unit_name(first))
         });
@@ -71,10 +82,21 @@ pub fn startup(cluster: &Cluster) -> Startup {
         // Started as an observer before this pod restarted: same configuration again.
         return Startup::Start(member_lines(Some(me.line(app, Role::Observer))));
     }
-    if let Some(joining) = cluster.servers().into_iter().find(|s| s.started() && !is_added(cluster, s.number)) {
-        return Startup::Wait(format!("waiting for {} to join the quorum first", cluster.unit_name(joining.number)));
+    if let Some(joining) = cluster
+        .servers()
+        .into_iter()
+        .find(|s| s.started() && !is_added(cluster, s.number))
+    {
+        return Startup::Wait(format!(
+            "waiting for {} to join the quorum first",
+            cluster.unit_name(joining.number)
+        ));
     }
-    let next = cluster.servers().into_iter().find(|s| !is_added(cluster, s.number)).map(|s| s.number);
+    let next = cluster
+        .servers()
+        .into_iter()
+        .find(|s| !is_added(cluster, s.number))
+        .map(|s| s.number);
     if next != Some(me.number) {
         let next = next.map(|n| cluster.unit_name(n)).unwrap_or_default();
         return Startup::Wait(format!("waiting for {next} to join the quorum first"));
@@ -112,10 +134,22 @@ pub fn membership_work(cluster: &Cluster) -> MembershipWork {
     let live_members = added.iter().filter(|n| present.contains(n)).count();
     if live_members == 0 {
         let init_started = init_leader(cluster).filter(|n| cluster.server(*n).is_some_and(Server::started));
-        return MembershipWork { init_started, departed, joiner: None };
+        return MembershipWork {
+            init_started,
+            departed,
+            joiner: None,
+        };
     }
-    let joiner = cluster.started().into_iter().find(|s| !added.contains(&s.number)).map(|s| s.number);
-    MembershipWork { init_started: None, departed, joiner }
+    let joiner = cluster
+        .started()
+        .into_iter()
+        .find(|s| !added.contains(&s.number))
+        .map(|s| s.number);
+    MembershipWork {
+        init_started: None,
+        departed,
+        joiner,
+    }
 }
 
 #[cfg(test)]
@@ -147,22 +181,38 @@ mod tests {
     #[test]
     fn the_lowest_unit_starts_alone_and_the_others_wait() {
         let first = cluster(0, &[(0, false), (1, false)], &[]);
-        let Startup::Start(lines) = startup(&first) else { panic!("unit 0 waits") };
+        let Startup::Start(lines) = startup(&first) else {
+            panic!("unit 0 waits")
+        };
         assert_eq!(lines.len(), 1);
-        assert_eq!(lines[0].to_string(), "server.1=zk-0.zk-endpoints:2888:3888:participant;0.0.0.0:2181");
+        assert_eq!(
+            lines[0].to_string(),
+            "server.1=zk-0.zk-endpoints:2888:3888:participant;0.0.0.0:2181"
+        );
         let second = cluster(1, &[(0, false), (1, false)], &[]);
-        assert_eq!(startup(&second), Startup::Wait("waiting for zk/0 to start the ensemble".into()));
+        assert_eq!(
+            startup(&second),
+            Startup::Wait("waiting for zk/0 to start the ensemble".into())
+        );
     }
 
     #[test]
     fn later_units_join_in_order_as_observers() {
         let c = cluster(2, &[(0, true), (1, false), (2, false)], &[("0", "added")]);
-        assert_eq!(startup(&c), Startup::Wait("waiting for zk/1 to join the quorum first".into()));
+        assert_eq!(
+            startup(&c),
+            Startup::Wait("waiting for zk/1 to join the quorum first".into())
+        );
         let c = cluster(1, &[(0, true), (1, false), (2, false)], &[("0", "added")]);
-        let Startup::Start(lines) = startup(&c) else { panic!("unit 1 waits") };
+        let Startup::Start(lines) = startup(&c) else {
+            panic!("unit 1 waits")
+        };
         assert_eq!(lines[1].role, Role::Observer);
         let c = cluster(2, &[(0, true), (1, true), (2, false)], &[("0", "added")]);
-        assert_eq!(startup(&c), Startup::Wait("waiting for zk/1 to join the quorum first".into()));
+        assert_eq!(
+            startup(&c),
+            Startup::Wait("waiting for zk/1 to join the quorum first".into())
+        );
     }
 
     #[test]
@@ -171,7 +221,11 @@ mod tests {
         assert_eq!(membership_work(&c).init_started, Some(0));
         let c = cluster(0, &[(0, true), (1, true), (2, true)], &[("0", "added")]);
         assert_eq!(membership_work(&c).joiner, Some(1));
-        let c = cluster(0, &[(0, true), (2, true)], &[("0", "added"), ("1", "added"), ("2", "added")]);
+        let c = cluster(
+            0,
+            &[(0, true), (2, true)],
+            &[("0", "added"), ("1", "added"), ("2", "added")],
+        );
         let work = membership_work(&c);
         assert_eq!((work.departed.as_slice(), work.joiner), (&[1][..], None));
     }

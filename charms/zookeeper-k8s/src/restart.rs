@@ -27,9 +27,15 @@ pub fn decide(lock: Option<u32>, servers: &[&Server], healthy: &mut dyn FnMut(&S
     if holder.is_some_and(|s| s.restart().is_some()) {
         return None; // still restarting
     }
-    let candidate = servers.iter().filter(|s| s.restart().is_some()).min_by_key(|s| s.number);
+    let candidate = servers
+        .iter()
+        .filter(|s| s.restart().is_some())
+        .min_by_key(|s| s.number);
     let grant = candidate.filter(|candidate| {
-        servers.iter().filter(|s| s.number != candidate.number && s.started()).all(|s| healthy(s))
+        servers
+            .iter()
+            .filter(|s| s.number != candidate.number && s.started())
+            .all(|s| healthy(s))
     });
     match (grant, lock) {
         (Some(c), _) => Some(LockChange::Grant(c.number)),
@@ -53,11 +59,23 @@ mod tests {
 
     #[test]
     fn grants_the_lowest_requester_when_the_others_are_healthy() {
-        let (a, b, c) = (server(0, None), server(1, Some("requested")), server(2, Some("requested")));
+        let (a, b, c) = (
+            server(0, None),
+            server(1, Some("requested")),
+            server(2, Some("requested")),
+        );
         let servers = [&a, &b, &c];
         assert_eq!(decide(None, &servers, &mut |_| true), Some(LockChange::Grant(1)));
-        assert_eq!(decide(None, &servers, &mut |s| s.number != 0), None, "unit 0 is down: wait");
-        assert_eq!(decide(Some(1), &servers, &mut |_| true), None, "holder still restarting");
+        assert_eq!(
+            decide(None, &servers, &mut |s| s.number != 0),
+            None,
+            "unit 0 is down: wait"
+        );
+        assert_eq!(
+            decide(Some(1), &servers, &mut |_| true),
+            None,
+            "holder still restarting"
+        );
     }
 
     #[test]
@@ -65,7 +83,11 @@ mod tests {
         let (a, b) = (server(0, None), server(1, Some("requested")));
         assert_eq!(decide(Some(0), &[&a, &b], &mut |_| true), Some(LockChange::Grant(1)));
         assert_eq!(decide(Some(0), &[&a], &mut |_| true), Some(LockChange::Release));
-        assert_eq!(decide(Some(5), &[&a, &b], &mut |_| true), Some(LockChange::Grant(1)), "gone holder");
+        assert_eq!(
+            decide(Some(5), &[&a, &b], &mut |_| true),
+            Some(LockChange::Grant(1)),
+            "gone holder"
+        );
         assert_eq!(decide(None, &[&a], &mut |_| true), None);
     }
 }

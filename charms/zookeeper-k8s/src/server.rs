@@ -82,11 +82,18 @@ impl ServerFiles {
         let zoo = zoo_cfg(&cfg);
         // The dynamic file's name changes when ZooKeeper reconfigures; it is not a reason to
         // restart, so the fingerprint sees a fixed name.
-        let stable_zoo = zoo_cfg(&ZooCfg { dynamic_config_file: String::new(), ..cfg });
+        let stable_zoo = zoo_cfg(&ZooCfg {
+            dynamic_config_file: String::new(),
+            ..cfg
+        });
         let jaas = server_jaas(&inputs.users);
         let layer = zookeeper_layer(&server_jvmflags(inputs.jmx_exporter, &inputs.bind), &inputs.bind);
         let jmx_config = inputs.jmx_exporter.then(jmx_exporter_config);
-        let material = format!("{stable_zoo}\0{jaas}\0{}\0{}", layer.to_yaml(), jmx_config.unwrap_or_default());
+        let material = format!(
+            "{stable_zoo}\0{jaas}\0{}\0{}",
+            layer.to_yaml(),
+            jmx_config.unwrap_or_default()
+        );
         Self {
             zoo_cfg: zoo,
             client_jaas: client_jaas(&inputs.users.super_password),
@@ -111,7 +118,12 @@ impl ServerFiles {
 
     /// First start (or start after the pod lost its files): data directories, `myid`, the
     /// dynamic file when `seed` is given, the files and the layer.
-    pub fn start(&self, workload: &Workload<'_>, server_id: u32, seed: Option<&[ServerLine]>) -> Result<(), PebbleError> {
+    pub fn start(
+        &self,
+        workload: &Workload<'_>,
+        server_id: u32,
+        seed: Option<&[ServerLine]>,
+    ) -> Result<(), PebbleError> {
         workload.ensure_data_dirs()?;
         workload.write_public(MYID, format!("{server_id}\n").as_bytes())?;
         if let Some(lines) = seed {

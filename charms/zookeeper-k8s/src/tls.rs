@@ -77,10 +77,20 @@ pub fn reconcile<C: Charm>(
 ) -> Result<TlsOutcome, Stop> {
     let related = ctx.relation(CERTIFICATES)?.is_some();
     let ingress = cluster.me.bag.get(INGRESS_ADDRESS).cloned().unwrap_or_default();
-    let request =
-        cert_request(&cluster.app, cluster.me.number, ctx.model_name(), &ingress, config.certificate_include_ip_sans);
-    let assigned = TlsRequirer::new(CERTIFICATES, request).reconcile(ctx, None).map_err(Stop::from)?;
-    let mut out = TlsOutcome { related, ..TlsOutcome::default() };
+    let request = cert_request(
+        &cluster.app,
+        cluster.me.number,
+        ctx.model_name(),
+        &ingress,
+        config.certificate_include_ip_sans,
+    );
+    let assigned = TlsRequirer::new(CERTIFICATES, request)
+        .reconcile(ctx, None)
+        .map_err(Stop::from)?;
+    let mut out = TlsOutcome {
+        related,
+        ..TlsOutcome::default()
+    };
     let on_disk = workload.exists(KEYSTORE)? && workload.exists(TRUSTSTORE)?;
 
     let Some(assigned) = assigned else {
@@ -109,12 +119,19 @@ pub fn reconcile<C: Charm>(
     };
 
     let Some(passwords) = store_passwords(ctx, true)? else {
-        return Err(Stop::Failed(Error::msg("the keystore password secret could not be created")));
+        return Err(Stop::Failed(Error::msg(
+            "the keystore password secret could not be created",
+        )));
     };
     let own_cas = ca_pems(&assigned);
     let new_ca = fingerprint(&assigned.certificate.ca);
     out.ca = Some(assigned.certificate.ca.clone());
-    let presented = cluster.me.bag.get(UNIT_TLS_PRESENTED).filter(|p| !p.is_empty()).cloned();
+    let presented = cluster
+        .me
+        .bag
+        .get(UNIT_TLS_PRESENTED)
+        .filter(|p| !p.is_empty())
+        .cloned();
     let previous_cas: Vec<String> = cluster.me.tls_cas();
 
     // Present the new certificate once every peer trusts its CA (or nothing older exists).
@@ -130,7 +147,14 @@ pub fn reconcile<C: Charm>(
 
     // Truststore: every CA any unit asks for, ours included.
     let mut trust: BTreeMap<String, String> = BTreeMap::new();
-    for pem in wanted.iter().chain(cluster.peers.iter().flat_map(|p| p.tls_cas()).collect::<Vec<_>>().iter()) {
+    for pem in wanted.iter().chain(
+        cluster
+            .peers
+            .iter()
+            .flat_map(|p| p.tls_cas())
+            .collect::<Vec<_>>()
+            .iter(),
+    ) {
         trust.entry(fingerprint(pem)).or_insert_with(|| pem.clone());
     }
     let trusted: BTreeSet<String> = trust.keys().cloned().collect();
@@ -146,16 +170,28 @@ pub fn reconcile<C: Charm>(
         let leaf = fingerprint(&assigned.certificate.certificate);
         let recorded: Option<String> = ctx.unit_state(STATE_KEYSTORE_CERT)?;
         if !keystore_there || recorded.as_deref() != Some(&leaf) {
-            let bytes = assigned.keystore("zookeeper", &passwords.keystore).map_err(|e| Error::msg(e.to_string()))?;
+            let bytes = assigned
+                .keystore("zookeeper", &passwords.keystore)
+                .map_err(|e| Error::msg(e.to_string()))?;
             workload.write_private(KEYSTORE, &bytes)?;
             ctx.set_unit_state(STATE_KEYSTORE_CERT, &leaf)?;
         }
     }
 
     out.bag.insert(UNIT_TLS_READY.to_owned(), "true".to_owned());
-    out.bag.insert(UNIT_TLS_CAS.to_owned(), serde_json::to_string(&wanted).unwrap_or_default());
+    out.bag.insert(
+        UNIT_TLS_CAS.to_owned(),
+        serde_json::to_string(&wanted).unwrap_or_default(),
+    );
     out.bag.insert(UNIT_TLS_TRUSTED.to_owned(), trusted_text);
-    out.bag.insert(UNIT_TLS_PRESENTED.to_owned(), if switch_now { new_ca } else { presented.unwrap_or_default() });
+    out.bag.insert(
+        UNIT_TLS_PRESENTED.to_owned(),
+        if switch_now {
+            new_ca
+        } else {
+            presented.unwrap_or_default()
+        },
+    );
     out.stores = Some(passwords);
     Ok(out)
 }
@@ -198,7 +234,10 @@ fn store_passwords<C: Charm>(ctx: &mut Context<'_, C>, create: bool) -> Result<O
         None => return Ok(None),
     };
     Ok(match (content.get(KEYSTORE_KEY), content.get(TRUSTSTORE_KEY)) {
-        (Some(k), Some(t)) => Some(StorePasswords { keystore: k.clone(), truststore: t.clone() }),
+        (Some(k), Some(t)) => Some(StorePasswords {
+            keystore: k.clone(),
+            truststore: t.clone(),
+        }),
         _ => None,
     })
 }
@@ -211,7 +250,9 @@ mod tests {
     fn request_names_the_pod_and_switches_the_ip_san() {
         let with_ip = cert_request("zk", 1, "m", "10.0.0.7", true);
         assert_eq!(with_ip.common_name.as_deref(), Some("zk-1.zk-endpoints"));
-        assert!(with_ip.sans_dns.contains("zk-1") && with_ip.sans_dns.contains("zk-1.zk-endpoints.m.svc.cluster.local"));
+        assert!(
+            with_ip.sans_dns.contains("zk-1") && with_ip.sans_dns.contains("zk-1.zk-endpoints.m.svc.cluster.local")
+        );
         assert_eq!(with_ip.sans_ip.len(), 1);
         assert!(cert_request("zk", 1, "m", "10.0.0.7", false).sans_ip.is_empty());
     }

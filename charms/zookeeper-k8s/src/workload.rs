@@ -83,7 +83,11 @@ impl<'a> Workload<'a> {
 
     /// Whether the service is in the plan and running.
     pub fn running(&self) -> Result<bool, PebbleError> {
-        Ok(self.pebble.get_services(&[SERVICE])?.iter().any(|s| s.current == ServiceStatus::Active))
+        Ok(self
+            .pebble
+            .get_services(&[SERVICE])?
+            .iter()
+            .any(|s| s.current == ServiceStatus::Active))
     }
 
     /// Adds the layer (replanning, which starts or restarts the service, when the plan
@@ -114,5 +118,8 @@ impl<'a> Workload<'a> {
 }
 
 fn options(mode: u32) -> PushOptions {
-    PushOptions::default().permissions(mode).owner(WORKLOAD_USER, WORKLOAD_GROUP).make_dirs()
+    PushOptions::default()
+        .permissions(mode)
+        .owner(WORKLOAD_USER, WORKLOAD_GROUP)
+        .make_dirs()
 }

@@ -71,8 +71,11 @@ fn rotate_admin_password_with_a_bad_password_fails_the_action() {
 
 #[test]
 fn rotate_admin_password_sets_the_given_password_through_a_file() {
-    let fake = with_params(steady_leader(), json!({"password": PASSWORD}))
-        .answer("secret-get", &[ADMIN_URI, "--peek"], Answer::json(json!({"password": "old-password-123"})));
+    let fake = with_params(steady_leader(), json!({"password": PASSWORD})).answer(
+        "secret-get",
+        &[ADMIN_URI, "--peek"],
+        Answer::json(json!({"password": "old-password-123"})),
+    );
     let run = run_charm(&fake, &Event::action("rotate-admin-password", 8));
     assert_exit(&run, 0);
     assert_calls(
@@ -92,8 +95,11 @@ fn rotate_admin_password_sets_the_given_password_through_a_file() {
 
 #[test]
 fn rotate_admin_password_to_the_same_value_adds_no_revision() {
-    let fake = with_params(steady_leader(), json!({"password": PASSWORD}))
-        .answer("secret-get", &[ADMIN_URI, "--peek"], Answer::json(json!({"password": PASSWORD})));
+    let fake = with_params(steady_leader(), json!({"password": PASSWORD})).answer(
+        "secret-get",
+        &[ADMIN_URI, "--peek"],
+        Answer::json(json!({"password": PASSWORD})),
+    );
     let run = run_charm(&fake, &Event::action("rotate-admin-password", 8));
     assert_exit(&run, 0);
     assert_calls(
@@ -130,11 +136,20 @@ fn show_page_reads_the_page_through_pebble_exec() {
     assert_exit(&run, 0);
     assert_calls(
         &run,
-        &["action-get --format=json", "action-set \"page=<!doctype html>\\n<title>demo</title>\\n\""],
+        &[
+            "action-get --format=json",
+            "action-set \"page=<!doctype html>\\n<title>demo</title>\\n\"",
+        ],
     );
-    assert_eq!(pebble.state().exec_commands, [["head", "-n", "2", "/srv/www/index.html"]]);
+    assert_eq!(
+        pebble.state().exec_commands,
+        [["head", "-n", "2", "/srv/www/index.html"]]
+    );
     let log = pebble.take_log();
-    assert!(log.starts_with(&["POST /v1/exec".to_owned()]) && log.iter().any(|l| l.ends_with("stdio")), "{log:?}");
+    assert!(
+        log.starts_with(&["POST /v1/exec".to_owned()]) && log.iter().any(|l| l.ends_with("stdio")),
+        "{log:?}"
+    );
 }
 
 /// The exec error fails the hook (not just the action), and its message has the exit code
@@ -156,14 +171,26 @@ fn show_page_before_the_page_exists_fails_the_hook_with_the_command_error() {
 
 #[test]
 fn show_page_without_pebble_fails_the_action() {
-    let run = run_charm(&with_params(steady_leader(), json!({"lines": 2})), &Event::action("show-page", 9));
+    let run = run_charm(
+        &with_params(steady_leader(), json!({"lines": 2})),
+        &Event::action("show-page", 9),
+    );
     assert_exit(&run, 0);
-    assert_calls(&run, &["action-get --format=json", "action-fail -- \"the web container is not reachable\""]);
+    assert_calls(
+        &run,
+        &[
+            "action-get --format=json",
+            "action-fail -- \"the web container is not reachable\"",
+        ],
+    );
 }
 
 #[test]
 fn a_parameter_of_the_wrong_type_fails_the_action_naming_it() {
-    let run = run_charm(&with_params(steady_leader(), json!({"lines": "ten"})), &Event::action("show-page", 9));
+    let run = run_charm(
+        &with_params(steady_leader(), json!({"lines": "ten"})),
+        &Event::action("show-page", 9),
+    );
     assert_exit(&run, 0);
     assert_calls(
         &run,
@@ -179,25 +206,44 @@ fn a_parameter_of_the_wrong_type_fails_the_action_naming_it() {
 /// again: an unknown parameter next to known ones is ignored.
 #[test]
 fn an_unknown_parameter_is_ignored() {
-    let fake = with_params(steady_leader(), json!({"password": PASSWORD, "bogus": 1}))
-        .answer("secret-get", &[ADMIN_URI, "--peek"], Answer::json(json!({"password": PASSWORD})));
+    let fake = with_params(steady_leader(), json!({"password": PASSWORD, "bogus": 1})).answer(
+        "secret-get",
+        &[ADMIN_URI, "--peek"],
+        Answer::json(json!({"password": PASSWORD})),
+    );
     let run = run_charm(&fake, &Event::action("rotate-admin-password", 8));
     assert_exit(&run, 0);
-    assert_eq!(run.calls.last().map(ToString::to_string).as_deref(), Some("action-set changed=false"));
+    assert_eq!(
+        run.calls.last().map(ToString::to_string).as_deref(),
+        Some("action-set changed=false")
+    );
 }
 
 #[test]
 fn an_unknown_parameter_on_an_action_without_parameters_fails_the_action() {
-    let run = run_charm(&with_params(steady_leader(), json!({"verbose": true})), &Event::action("get-admin-password", 7));
+    let run = run_charm(
+        &with_params(steady_leader(), json!({"verbose": true})),
+        &Event::action("get-admin-password", 7),
+    );
     assert_exit(&run, 0);
     assert_eq!(run.calls.len(), 2, "{:?}", run.calls);
     assert_eq!(run.calls[1].tool, "action-fail");
-    assert!(run.calls[1].args[1].starts_with("invalid parameters for action \"get-admin-password\""), "{}", run.calls[1]);
+    assert!(
+        run.calls[1].args[1].starts_with("invalid parameters for action \"get-admin-password\""),
+        "{}",
+        run.calls[1]
+    );
 }
 
 #[test]
 fn an_unknown_action_fails_the_action() {
     let run = run_charm(&steady_leader(), &Event::action("reboot", 10));
     assert_exit(&run, 0);
-    assert_calls(&run, &["action-get --format=json", "action-fail -- \"this charm has no action \\\"reboot\\\"\""]);
+    assert_calls(
+        &run,
+        &[
+            "action-get --format=json",
+            "action-fail -- \"this charm has no action \\\"reboot\\\"\"",
+        ],
+    );
 }

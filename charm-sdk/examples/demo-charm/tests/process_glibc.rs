@@ -23,7 +23,10 @@ fn highest_glibc(objdump_output: &str) -> Option<(u32, u32)> {
 
 fn binaries() -> Vec<PathBuf> {
     let debug = PathBuf::from(env!("CARGO_BIN_EXE_demo-charm"));
-    let release = debug.parent().and_then(Path::parent).map(|target| target.join("release").join("demo-charm"));
+    let release = debug
+        .parent()
+        .and_then(Path::parent)
+        .map(|target| target.join("release").join("demo-charm"));
     std::iter::once(debug).chain(release.filter(|p| p.exists())).collect()
 }
 
@@ -32,7 +35,11 @@ fn the_demo_binary_needs_at_most_glibc_2_35() {
     for binary in binaries() {
         let output = match Command::new("objdump").arg("-T").arg(&binary).output() {
             Ok(output) if output.status.success() => output,
-            Ok(output) => panic!("objdump -T {} failed: {}", binary.display(), String::from_utf8_lossy(&output.stderr)),
+            Ok(output) => panic!(
+                "objdump -T {} failed: {}",
+                binary.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ),
             Err(e) => {
                 eprintln!("SKIPPED: objdump is not available ({e}); install binutils to run this check");
                 return;
@@ -50,7 +57,10 @@ fn the_demo_binary_needs_at_most_glibc_2_35() {
                 version.1,
                 MAX_GLIBC.0,
                 MAX_GLIBC.1,
-                text.lines().filter(|l| l.contains(&format!("GLIBC_{}.{}", version.0, version.1))).collect::<Vec<_>>().join("\n")
+                text.lines()
+                    .filter(|l| l.contains(&format!("GLIBC_{}.{}", version.0, version.1)))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             );
         }
     }

@@ -28,7 +28,12 @@ fn assert_steady(hook: &Event) {
     assert_exit(&run, 0);
     assert_calls(&run, &STEADY_LEADER);
     assert_no_repeated_queries(&run);
-    assert_eq!(pebble.take_log(), STEADY_PEBBLE, "{} must not write to the workload", run.event);
+    assert_eq!(
+        pebble.take_log(),
+        STEADY_PEBBLE,
+        "{} must not write to the workload",
+        run.event
+    );
 }
 
 #[test]
@@ -66,7 +71,10 @@ fn install_on_a_leader_configures_everything_once() {
     assert_no_repeated_queries(&run);
     assert_status(&run, "active", "serving on :8080");
     assert_eq!(stdin_json(&run, "state-set --file -"), json!({"restarts": "1"}));
-    assert_eq!(stdin_json(&run, "relation-set -r 3 --file -"), json!({"hostname": "10.1.2.3", "port": "8080"}));
+    assert_eq!(
+        stdin_json(&run, "relation-set -r 3 --file -"),
+        json!({"hostname": "10.1.2.3", "port": "8080"})
+    );
     assert_eq!(
         stdin_json(&run, "relation-set -r 3 --app --file -"),
         json!({"url": "http://demo-endpoints:8080/", "secret-user": ADMIN_URI})
@@ -85,10 +93,16 @@ fn install_on_a_leader_configures_everything_once() {
     );
     let state = pebble.state();
     let page = state.file_text("/srv/www/index.html").unwrap_or_default();
-    assert!(page.contains("<h1>Hello from Rust</h1>") && page.contains("served by demo/0"), "{page}");
+    assert!(
+        page.contains("<h1>Hello from Rust</h1>") && page.contains("served by demo/0"),
+        "{page}"
+    );
     assert_eq!(state.services.get("web").map(String::as_str), Some("active"));
     let plan = state.plan().to_yaml();
-    assert!(plan.contains("python3 -m http.server 8080 --directory /srv/www"), "{plan}");
+    assert!(
+        plan.contains("python3 -m http.server 8080 --directory /srv/www"),
+        "{plan}"
+    );
 }
 
 #[test]
@@ -180,7 +194,10 @@ fn config_changed_with_a_new_port_moves_layer_ports_and_client_data() {
     assert_no_repeated_queries(&run);
     assert_eq!(stdin_json(&run, "state-set --file -"), json!({"restarts": "2"}));
     assert_eq!(stdin_json(&run, "relation-set -r 3 --file -"), json!({"port": "9000"}));
-    assert_eq!(stdin_json(&run, "relation-set -r 3 --app --file -"), json!({"url": "http://demo-endpoints:9000/"}));
+    assert_eq!(
+        stdin_json(&run, "relation-set -r 3 --app --file -"),
+        json!({"url": "http://demo-endpoints:9000/"})
+    );
     assert_eq!(
         pebble.take_log(),
         [
@@ -210,7 +227,14 @@ fn config_changed_restarts_the_service_when_the_layer_changes() {
     assert_status(&run, "active", "serving on :8080");
     assert_eq!(
         pebble.take_log(),
-        ["GET /v1/files list", "GET /v1/files read", "GET /v1/plan", "POST /v1/layers add", "POST /v1/services replan", "GET /v1/changes/2/wait"]
+        [
+            "GET /v1/files list",
+            "GET /v1/files read",
+            "GET /v1/plan",
+            "POST /v1/layers add",
+            "POST /v1/services replan",
+            "GET /v1/changes/2/wait"
+        ]
     );
     assert!(pebble.state().plan().to_yaml().contains("LOG_LEVEL: DEBUG"));
 }
@@ -234,13 +258,21 @@ fn config_changed_with_a_wrong_type_or_value_blocks_naming_the_option() {
     let fake = leader().config(json!({"port": "abc", "greeting": "hi", "log-level": "INFO"}));
     let run = run_charm(&fake, &Event::hook("config-changed"));
     assert_exit(&run, 0);
-    assert_status(&run, "blocked", "invalid config option 'port': invalid type: string \"abc\", expected u16");
+    assert_status(
+        &run,
+        "blocked",
+        "invalid config option 'port': invalid type: string \"abc\", expected u16",
+    );
     assert_count(&run, "is-leader", 0);
 
     let fake = leader().config(json!({"port": 8080, "greeting": "hi", "log-level": "LOUD"}));
     let run = run_charm(&fake, &Event::hook("config-changed"));
     assert_exit(&run, 0);
-    assert_status(&run, "blocked", "invalid config option 'log-level': \"LOUD\" is not one of DEBUG, INFO, WARNING, ERROR");
+    assert_status(
+        &run,
+        "blocked",
+        "invalid config option 'log-level': \"LOUD\" is not one of DEBUG, INFO, WARNING, ERROR",
+    );
 
     let fake = leader().config(json!({"port": 8080, "greeting": "  ", "log-level": "INFO"}));
     let run = run_charm(&fake, &Event::hook("config-changed"));
@@ -291,7 +323,10 @@ fn stop_before_the_layer_exists_fails_today() {
     let pebble = pebble(&fake);
     let run = run_charm(&fake, &Event::hook("stop"));
     assert_exit(&run, 1);
-    assert_calls(&run, &["juju-log --log-level ERROR -- \"cannot stop services: service \\\"web\\\" does not exist\""]);
+    assert_calls(
+        &run,
+        &["juju-log --log-level ERROR -- \"cannot stop services: service \\\"web\\\" does not exist\""],
+    );
     assert_eq!(pebble.take_log(), ["POST /v1/services stop"]);
 }
 

@@ -36,7 +36,13 @@ fn pebble_ready_on_a_fresh_container_writes_page_and_layer_once() {
             "GET /v1/changes/1/wait",
         ]
     );
-    assert_eq!(pebble.state().write_parts, [[("request".to_owned(), None), ("files".to_owned(), Some("/srv/www/index.html".to_owned()))]]);
+    assert_eq!(
+        pebble.state().write_parts,
+        [[
+            ("request".to_owned(), None),
+            ("files".to_owned(), Some("/srv/www/index.html".to_owned()))
+        ]]
+    );
 
     // Ready again (pod churn keeps nothing, but here the container kept its state): no writes.
     let again = support::scenario::run_charm(&fake, &Event::pebble("web", "ready"));

@@ -18,7 +18,11 @@ use support::scenario::{
 
 /// [`STEADY_LEADER`] with `extra` inserted after the `relation-ids backend` call.
 fn steady_with_backend(extra: &[&'static str]) -> Vec<&'static str> {
-    let at = STEADY_LEADER.iter().position(|c| c.starts_with("relation-ids backend")).unwrap_or(0) + 1;
+    let at = STEADY_LEADER
+        .iter()
+        .position(|c| c.starts_with("relation-ids backend"))
+        .unwrap_or(0)
+        + 1;
     let mut calls = STEADY_LEADER.to_vec();
     calls.splice(at..at, extra.iter().copied());
     calls
@@ -49,7 +53,9 @@ fn website_created_joined_changed_departed_change_nothing_in_a_steady_world() {
     assert_steady_on(&Event::relation("website", WEBSITE, "changed", "client").remote_unit("client/0"));
     assert_steady_on(&Event::relation("website", WEBSITE, "changed", "client"));
     assert_steady_on(
-        &Event::relation("website", WEBSITE, "departed", "client").remote_unit("client/0").departing("client/0"),
+        &Event::relation("website", WEBSITE, "departed", "client")
+            .remote_unit("client/0")
+            .departing("client/0"),
     );
 }
 
@@ -86,7 +92,10 @@ fn a_new_client_gets_both_bags_and_the_grant_and_the_old_one_nothing() {
         status,
     ]);
     assert_calls(&run, &expected);
-    assert_eq!(stdin_json(&run, "relation-set -r 4 --file -"), json!({"hostname": "10.1.2.3", "port": "8080"}));
+    assert_eq!(
+        stdin_json(&run, "relation-set -r 4 --file -"),
+        json!({"hostname": "10.1.2.3", "port": "8080"})
+    );
     assert_eq!(
         stdin_json(&run, "relation-set -r 4 --app --file -"),
         json!({"url": "http://demo-endpoints:8080/", "secret-user": ADMIN_URI})
@@ -96,7 +105,11 @@ fn a_new_client_gets_both_bags_and_the_grant_and_the_old_one_nothing() {
 
 #[test]
 fn backend_hooks_read_the_upstream_app_bag_without_asking_for_the_app() {
-    for (kind, unit) in [("created", None), ("joined", Some("upstream/0")), ("changed", Some("upstream/0"))] {
+    for (kind, unit) in [
+        ("created", None),
+        ("joined", Some("upstream/0")),
+        ("changed", Some("upstream/0")),
+    ] {
         let fake = with_backend();
         let pebble = warm_pebble(&fake);
         let mut event = Event::relation("backend", BACKEND, kind, "upstream");
@@ -105,7 +118,10 @@ fn backend_hooks_read_the_upstream_app_bag_without_asking_for_the_app() {
         }
         let run = run_charm(&fake, &event);
         assert_exit(&run, 0);
-        assert_calls(&run, &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]));
+        assert_calls(
+            &run,
+            &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]),
+        );
         assert_eq!(pebble.take_log(), STEADY_PEBBLE, "backend-relation-{kind}");
         let page = pebble.state().file_text("/srv/www/index.html").unwrap_or_default();
         assert!(page.contains("upstream: <a href=\"http://upstream:9000/\">"), "{page}");
@@ -116,10 +132,15 @@ fn backend_hooks_read_the_upstream_app_bag_without_asking_for_the_app() {
 fn backend_departed_still_reads_the_upstream() {
     let fake = with_backend();
     let _pebble = warm_pebble(&fake);
-    let event = Event::relation("backend", BACKEND, "departed", "upstream").remote_unit("upstream/0").departing("upstream/0");
+    let event = Event::relation("backend", BACKEND, "departed", "upstream")
+        .remote_unit("upstream/0")
+        .departing("upstream/0");
     let run = run_charm(&fake, &event);
     assert_exit(&run, 0);
-    assert_calls(&run, &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]));
+    assert_calls(
+        &run,
+        &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]),
+    );
 }
 
 #[test]
@@ -142,23 +163,44 @@ fn other_hooks_ask_juju_for_the_backend_app_once() {
 fn backend_broken_drops_the_upstream_from_the_page() {
     let fake = with_backend();
     let pebble = warm_pebble(&fake);
-    assert!(pebble.state().file_text("/srv/www/index.html").unwrap_or_default().contains("upstream"));
+    assert!(pebble
+        .state()
+        .file_text("/srv/www/index.html")
+        .unwrap_or_default()
+        .contains("upstream"));
     let run = run_charm(&fake, &Event::relation("backend", BACKEND, "broken", "upstream"));
     assert_exit(&run, 0);
     assert_calls(&run, &STEADY_LEADER);
     // The page's size changed, so it is rewritten without being read back first.
-    assert_eq!(pebble.take_log(), ["GET /v1/files list", "POST /v1/files write", "GET /v1/plan"]);
-    assert!(!pebble.state().file_text("/srv/www/index.html").unwrap_or_default().contains("upstream"));
+    assert_eq!(
+        pebble.take_log(),
+        ["GET /v1/files list", "POST /v1/files write", "GET /v1/plan"]
+    );
+    assert!(!pebble
+        .state()
+        .file_text("/srv/www/index.html")
+        .unwrap_or_default()
+        .contains("upstream"));
 }
 
 #[test]
 fn backend_without_data_yet_serves_without_upstream() {
     let fake = steady_leader().relation("backend", BACKEND, "upstream", &["upstream/0"]);
     let pebble = warm_pebble(&fake);
-    let run = run_charm(&fake, &Event::relation("backend", BACKEND, "joined", "upstream").remote_unit("upstream/0"));
+    let run = run_charm(
+        &fake,
+        &Event::relation("backend", BACKEND, "joined", "upstream").remote_unit("upstream/0"),
+    );
     assert_exit(&run, 0);
-    assert_calls(&run, &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]));
-    assert!(!pebble.state().file_text("/srv/www/index.html").unwrap_or_default().contains("upstream"));
+    assert_calls(
+        &run,
+        &steady_with_backend(&["relation-get --format=json -r 5 --app - upstream"]),
+    );
+    assert!(!pebble
+        .state()
+        .file_text("/srv/www/index.html")
+        .unwrap_or_default()
+        .contains("upstream"));
 }
 
 #[test]
@@ -180,11 +222,24 @@ fn cluster_created_on_a_fresh_leader_creates_and_publishes_the_admin_secret() {
             "status-set --application=false waiting -- \"waiting for Pebble in container web\"",
         ],
     );
-    assert_eq!(stdin_json(&run, "relation-set -r 1 --app --file -"), json!({"admin-secret": ADMIN_URI}));
-    let add = run.calls.iter().find(|c| c.tool == "secret-add").map(|c| c.files.clone()).unwrap_or_default();
-    let [(key, password)] = add.as_slice() else { panic!("secret-add sent {add:?}") };
+    assert_eq!(
+        stdin_json(&run, "relation-set -r 1 --app --file -"),
+        json!({"admin-secret": ADMIN_URI})
+    );
+    let add = run
+        .calls
+        .iter()
+        .find(|c| c.tool == "secret-add")
+        .map(|c| c.files.clone())
+        .unwrap_or_default();
+    let [(key, password)] = add.as_slice() else {
+        panic!("secret-add sent {add:?}")
+    };
     assert_eq!(key, "password");
-    assert!(password.len() == 32 && password.chars().all(|c| c.is_ascii_alphanumeric()), "{password:?}");
+    assert!(
+        password.len() == 32 && password.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{password:?}"
+    );
     assert_secret_kept_off_argv(&run, password);
 }
 
@@ -192,7 +247,11 @@ fn cluster_created_on_a_fresh_leader_creates_and_publishes_the_admin_secret() {
 fn cluster_joined_and_departed_change_nothing_in_a_steady_world() {
     assert_steady_on(&Event::relation("cluster", PEER, "joined", APP).remote_unit("demo/1"));
     assert_steady_on(&Event::relation("cluster", PEER, "changed", APP).remote_unit("demo/1"));
-    assert_steady_on(&Event::relation("cluster", PEER, "departed", APP).remote_unit("demo/1").departing("demo/1"));
+    assert_steady_on(
+        &Event::relation("cluster", PEER, "departed", APP)
+            .remote_unit("demo/1")
+            .departing("demo/1"),
+    );
 }
 
 #[test]
@@ -224,7 +283,10 @@ fn cluster_changed_on_a_follower_finds_the_secret_uri_in_the_peer_bag() {
 #[test]
 fn a_follower_waits_for_the_leader_to_publish_the_secret() {
     let fake = follower().bag(PEER, APP, true, json!({}));
-    let run = run_charm(&fake, &Event::relation("cluster", PEER, "changed", APP).remote_unit("demo/1"));
+    let run = run_charm(
+        &fake,
+        &Event::relation("cluster", PEER, "changed", APP).remote_unit("demo/1"),
+    );
     assert_exit(&run, 0);
     assert_calls(
         &run,

@@ -19,7 +19,10 @@ const OLD_PASSWORD: &str = "old-password-0123456789";
 fn secret_changed_reconciles() {
     let fake = steady_leader();
     let pebble = warm_pebble(&fake);
-    let run = run_charm(&fake, &Event::secret("changed", "secret:c0ns0m3dsecret0000000", "", None));
+    let run = run_charm(
+        &fake,
+        &Event::secret("changed", "secret:c0ns0m3dsecret0000000", "", None),
+    );
     assert_exit(&run, 0);
     assert_calls(&run, &STEADY_LEADER);
     assert_eq!(pebble.take_log(), STEADY_PEBBLE);
@@ -27,7 +30,11 @@ fn secret_changed_reconciles() {
 
 #[test]
 fn secret_rotate_on_the_leader_writes_a_new_password_through_a_file() {
-    let fake = steady_leader().answer("secret-get", &[ADMIN_URI, "--peek"], Answer::json(json!({"password": OLD_PASSWORD})));
+    let fake = steady_leader().answer(
+        "secret-get",
+        &[ADMIN_URI, "--peek"],
+        Answer::json(json!({"password": OLD_PASSWORD})),
+    );
     let run = run_charm(&fake, &Event::secret("rotate", ADMIN_URI, "admin-password", None));
     assert_exit(&run, 0);
     assert_calls(
@@ -39,8 +46,15 @@ fn secret_rotate_on_the_leader_writes_a_new_password_through_a_file() {
         ],
     );
     assert_no_status(&run);
-    let set = run.calls.iter().find(|c| c.tool == "secret-set").map(|c| c.files.clone()).unwrap_or_default();
-    let [(key, password)] = set.as_slice() else { panic!("secret-set sent {set:?}") };
+    let set = run
+        .calls
+        .iter()
+        .find(|c| c.tool == "secret-set")
+        .map(|c| c.files.clone())
+        .unwrap_or_default();
+    let [(key, password)] = set.as_slice() else {
+        panic!("secret-set sent {set:?}")
+    };
     assert_eq!(key, "password");
     assert!(password.len() == 32 && password != OLD_PASSWORD, "{password:?}");
     assert_secret_kept_off_argv(&run, password);
@@ -56,7 +70,10 @@ fn secret_rotate_on_a_follower_only_checks_leadership() {
 
 #[test]
 fn secret_rotate_of_another_secret_makes_no_call() {
-    let run = run_charm(&steady_leader(), &Event::secret("rotate", "secret:0therse3cret00000000", "other", None));
+    let run = run_charm(
+        &steady_leader(),
+        &Event::secret("rotate", "secret:0therse3cret00000000", "other", None),
+    );
     assert_exit(&run, 0);
     assert_calls(&run, &[]);
 }
@@ -64,7 +81,10 @@ fn secret_rotate_of_another_secret_makes_no_call() {
 #[test]
 fn secret_expired_and_remove_with_a_revision_make_no_call() {
     for kind in ["expired", "remove"] {
-        let run = run_charm(&steady_leader(), &Event::secret(kind, ADMIN_URI, "admin-password", Some(2)));
+        let run = run_charm(
+            &steady_leader(),
+            &Event::secret(kind, ADMIN_URI, "admin-password", Some(2)),
+        );
         assert_exit(&run, 0);
         assert_calls(&run, &[]);
     }
@@ -72,7 +92,10 @@ fn secret_expired_and_remove_with_a_revision_make_no_call() {
 
 #[test]
 fn secret_expired_without_a_revision_fails_and_says_why() {
-    let run = run_charm(&steady_leader(), &Event::secret("expired", ADMIN_URI, "admin-password", None));
+    let run = run_charm(
+        &steady_leader(),
+        &Event::secret("expired", ADMIN_URI, "admin-password", None),
+    );
     assert_exit(&run, 1);
     assert_calls(
         &run,
@@ -91,7 +114,11 @@ fn a_secret_hook_with_a_malformed_uri_fails_before_any_call() {
 #[test]
 fn a_failing_secret_tool_does_not_echo_the_value() {
     let fake = steady_leader()
-        .answer("secret-get", &[ADMIN_URI, "--peek"], Answer::json(json!({"password": OLD_PASSWORD})))
+        .answer(
+            "secret-get",
+            &[ADMIN_URI, "--peek"],
+            Answer::json(json!({"password": OLD_PASSWORD})),
+        )
         .default_answer("secret-set", Answer::error(1, "quota exceeded"));
     let run = run_charm(&fake, &Event::secret("rotate", ADMIN_URI, "admin-password", None));
     assert_exit(&run, 1);

@@ -10,6 +10,8 @@ pub mod alert_rules;
 pub mod grafana_dashboard;
 pub mod loki;
 pub mod prometheus_scrape;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod topology;
 
 pub use alert_rules::{AlertRules, Flavour};

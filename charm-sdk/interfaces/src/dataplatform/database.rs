@@ -22,6 +22,7 @@ pub const POSTGRESQL_CLIENT: Spec = Spec {
     resource_field: "database",
     ready_keys: &["database"],
     v1_extra_secrets: &[],
+    v1_request_fields: &[],
     provider_mirror: true,
     requirer_mirror: true,
 };
@@ -32,6 +33,7 @@ pub const ZOOKEEPER: Spec = Spec {
     resource_field: "database",
     ready_keys: &["database"],
     v1_extra_secrets: &[],
+    v1_request_fields: &[],
     provider_mirror: true,
     requirer_mirror: true,
 };

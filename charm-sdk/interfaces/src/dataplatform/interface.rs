@@ -14,7 +14,7 @@ use juju_model::Databag;
 use super::protocol::STATUS;
 use super::provider::{DataProvider, Incoming, Spec};
 use super::request::RemoteRequest;
-use super::requirer::{Answer, DataRequirer};
+use super::requirer::{Answer, DataRequirer, RequirerProtocol};
 use super::status::{decode_statuses, encode_statuses, RelationStatus};
 use crate::error::{BagSide, Error, RelationLabel};
 
@@ -190,9 +190,26 @@ where
                 requested.push((*f).to_owned());
             }
         }
-        let provided = I::provided_secrets(&self.request);
         Self {
-            core: DataRequirer::new(self.core.endpoint().to_owned(), I::SPEC, requested, provided),
+            core: self.core.with_requested_secrets(requested),
+            request: self.request,
+        }
+    }
+
+    /// Writes `protocol`'s request (default [`RequirerProtocol::V0`]); the answer is read
+    /// in whichever layout the provider chose.
+    pub fn protocol(self, protocol: RequirerProtocol) -> Self {
+        Self {
+            core: self.core.with_protocol(protocol),
+            request: self.request,
+        }
+    }
+
+    /// The v1 salt of a new request (default random, as the library's `gen_salt`); a
+    /// fixed salt gives a reproducible `request-id`.
+    pub fn salt(self, salt: impl Into<String>) -> Self {
+        Self {
+            core: self.core.with_salt(salt),
             request: self.request,
         }
     }
@@ -221,9 +238,8 @@ where
     pub fn connections<C: Charm>(&self, ctx: &mut Context<'_, C>) -> Result<PerRelation<I::Connection>, Error> {
         let mut out = Vec::new();
         for (relation, label) in self.core.relations(ctx)? {
-            let connection = self
-                .core
-                .read(ctx, &relation, &label)
+            let connection = I::encode_request(&self.request, &label)
+                .and_then(|fields| self.core.read_for(ctx, &relation, &label, &fields))
                 .and_then(|answer| I::decode_answer(&answer));
             out.push((label, connection));
         }
@@ -238,7 +254,8 @@ where
         let Some((relation, label)) = self.core.relations(ctx)?.into_iter().next() else {
             return Ok(None);
         };
-        let answer = self.core.read(ctx, &relation, &label)?;
+        let fields = I::encode_request(&self.request, &label)?;
+        let answer = self.core.read_for(ctx, &relation, &label, &fields)?;
         I::decode_answer(&answer).map(Some)
     }
 

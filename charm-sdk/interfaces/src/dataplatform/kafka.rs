@@ -20,6 +20,7 @@ pub const KAFKA_CLIENT: Spec = Spec {
     resource_field: "topic",
     ready_keys: &["topic"],
     v1_extra_secrets: &["consumer-group-prefix", "zookeeper-uris"],
+    v1_request_fields: &["consumer-group-prefix"],
     provider_mirror: true,
     requirer_mirror: true,
 };

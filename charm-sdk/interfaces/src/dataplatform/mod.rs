@@ -10,7 +10,7 @@
 //! else as plain strings; a requirer that sends no list gets the legacy flat layout. Both
 //! sides keep a `data` copy of the other's bag. Getting any of that subtly different from
 //! the Python library breaks a real integration, so it is written once ([`plan`],
-//! [`secrets`], [`provider`], [`requirer`]) and each interface only declares its fields
+//! `secrets`, [`provider`], [`requirer`]) and each interface only declares its fields
 //! ([`Interface`]).
 //!
 //! Sources: canonical/data-platform-libs `lib/charms/data_platform_libs/v0/data_interfaces.py`
@@ -39,9 +39,12 @@ pub mod request;
 pub mod requirer;
 pub(crate) mod secrets;
 pub mod status;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod v1;
 
 pub use common::{Credentials, EntityCredentials, EntityRequest, EntityType, FlagSpelling, Tls};
 pub use interface::{Interface, Provider, RelationRequests, Request, Requirer};
 pub use protocol::SecretGroup;
+pub use requirer::RequirerProtocol;
 pub use status::RelationStatus;

@@ -13,11 +13,12 @@ use charm_sdk::{Charm, Context, Leader, Relation};
 use juju_model::Databag;
 
 use super::plan::plan_write;
-use super::protocol::{data_mirror, parse_flag, SecretGroup, DATA};
+use super::protocol::{data_mirror, SecretGroup, DATA};
 use super::request::{decode_requirer_bag, Protocol, RemoteRequest, RequirerData};
 use super::secrets::{publish_owned, read_shared};
 use super::v1;
 use crate::error::{Error, RelationLabel};
+use crate::pyjson::PyValue;
 
 /// How one interface of the family uses the library.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,9 @@ pub struct Spec {
     pub ready_keys: &'static [&'static str],
     /// Fields a v1 response keeps in the `extra` secret besides the mapped ones.
     pub v1_extra_secrets: &'static [&'static str],
+    /// Fields the interface's v1 request model declares besides `RequirerCommonModel`'s
+    /// (Kafka: `consumer-group-prefix`): always written, null when unset.
+    pub v1_request_fields: &'static [&'static str],
     /// Whether the provider leader keeps the `data` mirror of the requirer's bag (the
     /// library's provider event handlers that call `diff`).
     pub provider_mirror: bool,
@@ -110,80 +114,84 @@ impl DataProvider {
         request: &RemoteRequest,
         fields: &[(String, String)],
     ) -> Result<bool, Error> {
-        let protocol = incoming.data.as_ref().map(|d| d.protocol).unwrap_or(Protocol::V0);
-        match (protocol, &request.request_id) {
-            (Protocol::V1, Some(id)) => self.publish_v1(ctx, leader, incoming, request, id, fields),
-            _ => self.publish_v0(ctx, leader, incoming, request, fields),
-        }
-    }
-
-    fn publish_v0<C: Charm>(
-        &self,
-        ctx: &mut Context<'_, C>,
-        leader: &Leader,
-        incoming: &Incoming,
-        request: &RemoteRequest,
-        fields: &[(String, String)],
-    ) -> Result<bool, Error> {
         let label = &incoming.label;
         let relation = &incoming.relation;
         let own = ctx
             .local_app_data(relation, Some(leader))
             .map_err(|e| Error::from(e).on(label))?;
-        let plan = plan_write(&request.requested_secrets, &own, fields);
-        let mut changes = Databag::new();
-        for (group, updates) in &plan.secrets {
-            let secret_label = group.label(&self.endpoint, relation.id.0);
-            let uri = publish_owned(ctx, leader, relation, label, &secret_label, updates)?;
-            set_uri(&mut changes, &own, group.key(), uri.as_ref().map(|u| u.as_str()));
-        }
-        for (key, value) in &plan.plain {
-            changes.insert(key.clone(), value.clone());
-        }
-        if self.spec.provider_mirror {
-            changes.insert(DATA.to_owned(), data_mirror(&incoming.remote));
-        }
+        let protocol = incoming.data.as_ref().map(|d| d.protocol).unwrap_or(Protocol::V0);
+        let changes = match (protocol, &request.request_id) {
+            (Protocol::V1, Some(id)) => self.changes_v1(ctx, leader, incoming, &own, request, id, fields)?,
+            _ => self.changes_v0(ctx, leader, incoming, &own, request, fields)?,
+        };
         ctx.update_app_data(relation, leader, &changes)
             .map_err(|e| Error::from(e).on(label))
     }
 
-    fn publish_v1<C: Charm>(
+    /// The flat layout: `requested-secrets` decides what goes into secrets.
+    fn changes_v0<C: Charm>(
         &self,
         ctx: &mut Context<'_, C>,
         leader: &Leader,
         incoming: &Incoming,
+        own: &Databag,
+        request: &RemoteRequest,
+        fields: &[(String, String)],
+    ) -> Result<Databag, Error> {
+        let relation = &incoming.relation;
+        let plan = plan_write(&request.requested_secrets, own, fields);
+        let mut changes = Databag::new();
+        for (group, updates) in &plan.secrets {
+            let secret_label = group.label(&self.endpoint, relation.id.0);
+            let uri = publish_owned(ctx, leader, relation, &incoming.label, &secret_label, updates)?;
+            set_uri(&mut changes, own, group.key(), uri.as_ref().map(|u| u.as_str()));
+        }
+        changes.extend(plan.plain);
+        if self.spec.provider_mirror {
+            changes.insert(DATA.to_owned(), data_mirror(&incoming.remote));
+        }
+        Ok(changes)
+    }
+
+    /// The v1 layout: the models decide what goes into secrets (labelled per request),
+    /// the response replaces its entry in `requests`, and `data` records the request
+    /// under its id, which the Python requirer needs to match the response.
+    #[allow(clippy::too_many_arguments)]
+    fn changes_v1<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        leader: &Leader,
+        incoming: &Incoming,
+        own: &Databag,
         request: &RemoteRequest,
         request_id: &str,
         fields: &[(String, String)],
-    ) -> Result<bool, Error> {
-        let label = &incoming.label;
+    ) -> Result<Databag, Error> {
         let relation = &incoming.relation;
-        let own = ctx
-            .local_app_data(relation, Some(leader))
-            .map_err(|e| Error::from(e).on(label))?;
-        // v1 keeps `tls` as a JSON boolean in its secret.
-        let fields: Vec<(String, String)> = fields
-            .iter()
-            .map(|(k, v)| match (k.as_str(), parse_flag(v)) {
-                ("tls", Some(flag)) => (k.clone(), flag.to_string()),
-                _ => (k.clone(), v.clone()),
-            })
-            .collect();
-        let secret_fields = v1::v1_secret_fields(&fields, self.spec.v1_extra_secrets);
+        let (fields, secret_fields) = v1::provider_fields(fields, &self.spec);
         let plan = plan_write(&secret_fields, &Databag::new(), &fields);
         let mut uris = Vec::new();
         for (group, updates) in &plan.secrets {
             let secret_label = group.v1_label(&self.endpoint, relation.id.0, request_id);
-            if let Some(uri) = publish_owned(ctx, leader, relation, label, &secret_label, updates)? {
+            if let Some(uri) = publish_owned(ctx, leader, relation, &incoming.label, &secret_label, updates)? {
                 uris.push((*group, uri.to_string()));
             }
         }
         let item = v1::response_item(request, &plan.plain, &uris);
+        let dump = request.raw.as_ref().map_or_else(PyValue::dict, v1::request_dump);
         let mut changes = Databag::new();
-        changes.insert("version".to_owned(), "v1".to_owned());
-        changes.insert("requests".to_owned(), v1::merge_requests(&own, item));
-        ctx.update_app_data(relation, leader, &changes)
-            .map_err(|e| Error::from(e).on(label))
+        changes.insert(v1::VERSION.to_owned(), "v1".to_owned());
+        changes.insert(v1::REQUESTS.to_owned(), v1::merge_requests(own, item));
+        changes.insert(
+            DATA.to_owned(),
+            v1::store_data(
+                own.get(DATA).map(String::as_str),
+                v1::status_entry(own),
+                request_id,
+                dump,
+            ),
+        );
+        Ok(changes)
     }
 
     /// Reads a field the requirer shares through its own secret (`mtls-cert` in

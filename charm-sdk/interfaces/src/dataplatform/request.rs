@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 
 use juju_model::Databag;
-use serde_json::Value;
 
 use super::protocol::{decode_list, SecretGroup, PROVIDED_SECRETS, REQUESTED_SECRETS};
 use super::provider::Spec;
-use crate::error::{kind_of, BagSide, Error, RelationLabel};
+use crate::error::{BagSide, Error, RelationLabel};
+use crate::pyjson::PyValue;
 
 /// Which generation of `data_interfaces` the requirer speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,9 @@ pub struct RemoteRequest {
     pub provided_secrets: Vec<String>,
     /// Secret URIs the requirer shares (`secret-mtls`).
     pub secret_uris: BTreeMap<SecretGroup, String>,
+    /// v1: the request object as the requirer wrote it (key order kept), for the
+    /// provider's `data` bookkeeping; `None` in v0.
+    pub raw: Option<PyValue>,
 }
 
 impl RemoteRequest {
@@ -106,6 +109,7 @@ fn decode_v0(bag: &Databag, spec: &Spec, relation: &RelationLabel) -> Result<Req
             requested_secrets,
             provided_secrets,
             secret_uris,
+            raw: None,
         });
     }
     Ok(RequirerData {
@@ -115,45 +119,37 @@ fn decode_v0(bag: &Databag, spec: &Spec, relation: &RelationLabel) -> Result<Req
 }
 
 fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Error> {
-    let Some(text) = bag.get("requests").filter(|t| !t.is_empty()) else {
+    let Some(text) = bag.get(super::v1::REQUESTS).filter(|t| !t.is_empty()) else {
         return Ok(RequirerData {
             protocol: Protocol::V1,
             requests: Vec::new(),
         });
     };
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, "requests", &e))?;
-    let Value::Array(items) = value else {
-        return Err(Error::wrong_type(
+    let value = PyValue::loads(text).map_err(|e| Error::malformed(relation, BagSide::RemoteApp, "requests", &e))?;
+    let wrong = |found: String| {
+        Error::wrong_type(
             relation,
             BagSide::RemoteApp,
             "requests",
             "a JSON list of request objects",
-            kind_of(&value),
-        ));
+            found,
+        )
+    };
+    let PyValue::List(items) = value else {
+        return Err(wrong(value.kind().to_owned()));
     };
     let mut requests = Vec::with_capacity(items.len());
     for item in items {
-        let Value::Object(map) = item else {
-            return Err(Error::wrong_type(
-                relation,
-                BagSide::RemoteApp,
-                "requests",
-                "a JSON list of request objects",
-                format!("a list holding {}", kind_of(&item)),
-            ));
+        let PyValue::Dict(entries) = &item else {
+            return Err(wrong(format!("a list holding {}", item.kind())));
         };
         let mut fields = Databag::new();
         let mut secret_uris = BTreeMap::new();
         let mut resource = None;
         let mut request_id = None;
         let mut salt = None;
-        for (key, value) in map {
-            let text = match value {
-                Value::Null => continue,
-                Value::String(s) => s,
-                other => other.to_string(),
-            };
+        for (key, value) in entries {
+            let Some(text) = value.to_field() else { continue };
             match key.as_str() {
                 "resource" => resource = Some(text),
                 "request-id" => request_id = Some(text),
@@ -165,7 +161,7 @@ fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Er
                     if let Some(group) = SecretGroup::from_key(k) {
                         secret_uris.insert(group, text);
                     } else {
-                        fields.insert(key, text);
+                        fields.insert(key.clone(), text);
                     }
                 }
             }
@@ -185,6 +181,7 @@ fn decode_v1(bag: &Databag, relation: &RelationLabel) -> Result<RequirerData, Er
             requested_secrets: Vec::new(),
             provided_secrets: Vec::new(),
             secret_uris,
+            raw: Some(item.clone()),
         });
     }
     Ok(RequirerData {

@@ -8,14 +8,46 @@
 //! test with that instruction rather than skipping it.
 
 // Test support: a failed setup step is a failed test; not every test uses every helper.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code, unused_macros, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
-use charm_testing::{Relation, RunOutput, Secret, JUJU_UNIT_KEYS};
+use charm_sdk::Charm;
+use charm_testing::{Context, Relation, RunOutput, Secret, State, TestEvent, JUJU_UNIT_KEYS};
 use juju_model::Databag;
+
+/// Declares a tiny test charm: a unit struct whose charmcraft.yaml is `$yaml` and whose
+/// reconcile is `$body` with the run context bound to `$ctx`.
+///
+/// ```ignore
+/// test_charm!(Client, "name: c\nrequires: {db: {interface: postgresql_client}}", |ctx| { Ok(()) });
+/// ```
+macro_rules! test_charm {
+    ($(#[$meta:meta])* $name:ident, $yaml:expr, |$ctx:ident| $body:block) => {
+        $(#[$meta])*
+        struct $name;
+
+        impl charm_sdk::Charm for $name {
+            const CHARMCRAFT: &'static str = $yaml;
+            type Config = serde_json::Value;
+            type Action = charm_sdk::NoActions;
+
+            fn new() -> Self {
+                $name
+            }
+
+            fn reconcile(
+                &self,
+                $ctx: &mut charm_sdk::Context<'_, Self>,
+            ) -> Result<(), charm_sdk::Stop> {
+                $body
+            }
+        }
+    };
+}
+pub(crate) use test_charm;
 
 /// The reference schema folder.
 pub(crate) fn schema_dir() -> PathBuf {
@@ -100,25 +132,77 @@ pub(crate) fn relation_in<'a>(out: &'a RunOutput, rel: &Relation) -> &'a Relatio
 /// The provider's answer as the requirer sees it: a relation whose remote app bag is the
 /// provider's app bag, plus the provider's secrets granted over that relation (content
 /// as the provider last wrote it).
+///
+/// The secrets get fresh ids (and the bag's URIs follow): charm-testing allocates the ids
+/// of new secrets per run from the model uuid and a counter starting at 1, so a secret
+/// carried over from another charm's run can share its id with one the reader creates.
 pub(crate) fn hand_over(
     provider_out: &RunOutput,
     provider_rel: &Relation,
     requirer_rel: Relation,
 ) -> (Relation, Vec<Secret>) {
     let written = relation_in(provider_out, provider_rel);
-    let rel = requirer_rel.remote_app_data(written.local_app_data.clone());
-    let secrets = provider_out
+    let mut bag = written.local_app_data.clone();
+    let mut secrets = Vec::new();
+    for s in provider_out
         .state
         .secrets
         .iter()
         .filter(|s| s.remote_grants.contains_key(&provider_rel.id))
-        .map(|s| {
-            let mut granted = Secret::new(s.newest_content().clone())
-                .id(s.id.clone())
-                .granted_by(&rel);
-            granted.label = None;
-            granted
-        })
-        .collect();
-    (rel, secrets)
+    {
+        let granted = Secret::new(s.newest_content().clone()).granted_by(&requirer_rel);
+        for value in bag.values_mut() {
+            *value = value.replace(&s.uri(), &granted.uri());
+        }
+        secrets.push(granted);
+    }
+    (requirer_rel.remote_app_data(bag), secrets)
+}
+
+/// Runs `event` on the leader of charm `C` with `relation` (and `secrets`) as its state.
+pub(crate) fn run_leader<C: Charm>(event: TestEvent, relation: &Relation, secrets: Vec<Secret>) -> RunOutput {
+    let mut state = State::default().leader(true).relation(relation.clone());
+    state.secrets = secrets;
+    Context::<C>::new().run(event, state).unwrap()
+}
+
+/// The requirer side asked on `relation` (a `relation-created` on its leader): the run and
+/// the relation as it left it.
+pub(crate) fn ask<C: Charm>(relation: &Relation) -> (RunOutput, Relation) {
+    let out = run_leader::<C>(TestEvent::relation_created(relation), relation, Vec::new());
+    let asked = relation_in(&out, relation).clone();
+    (out, asked)
+}
+
+/// The provider `P` answers what the requirer wrote in `asked`, on a fresh relation on its
+/// `endpoint` (`interface`) to `requirer_app`: the run and that relation.
+pub(crate) fn provider_answers<P: Charm>(
+    asked: &Relation,
+    endpoint: &str,
+    interface: &str,
+    requirer_app: &str,
+) -> (RunOutput, Relation) {
+    let relation = Relation::new(endpoint)
+        .interface(interface)
+        .remote_app(requirer_app)
+        .remote_app_data(asked.local_app_data.clone());
+    let out = run_leader::<P>(TestEvent::relation_changed(&relation), &relation, Vec::new());
+    (out, relation)
+}
+
+/// The requirer `C` reads the provider's answer: its own state from `asked_out` with the
+/// relation `asked` now holding the provider's bag and the provider's granted secrets.
+pub(crate) fn read_back<C: Charm>(
+    asked_out: &RunOutput,
+    asked: &Relation,
+    provider_out: &RunOutput,
+    provider_rel: &Relation,
+) -> RunOutput {
+    let (relation, secrets) = hand_over(provider_out, provider_rel, asked.clone());
+    let mut state = asked_out.state.clone();
+    state.relations = vec![relation.clone()];
+    state.secrets = secrets;
+    Context::<C>::new()
+        .run(TestEvent::relation_changed(&relation), state)
+        .unwrap()
 }

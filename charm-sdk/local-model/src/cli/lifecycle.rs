@@ -60,7 +60,9 @@ pub fn up(dir: &Path, options: &UpOptions) -> Result<u32> {
         .stdout(Stdio::null())
         .stderr(Stdio::from(log));
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    let mut child = command.spawn().map_err(|e| Error::io("starting", "the controller", e))?;
+    let mut child = command
+        .spawn()
+        .map_err(|e| Error::io("starting", "the controller", e))?;
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if ping(&layout) {
@@ -87,7 +89,7 @@ fn is_controller(pid: u32, layout: &Layout) -> bool {
     };
     let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
     let dir = layout.dir.as_os_str().as_encoded_bytes();
-    args.iter().any(|a| *a == b"__controller") && args.iter().any(|a| *a == dir)
+    args.contains(&&b"__controller"[..]) && args.contains(&dir)
 }
 
 fn read_pid(layout: &Layout) -> Option<u32> {

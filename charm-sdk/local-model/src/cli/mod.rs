@@ -211,7 +211,9 @@ enum Command {
 /// Parses `300ms`, `5s`, `2m`, `1h`, or a plain number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration> {
     let bad = || Error::refused(format!("invalid duration {text:?} (use e.g. 500ms, 5s, 2m, 1h)"));
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let value: f64 = number.parse().map_err(|_| bad())?;
     let seconds = match unit {
@@ -229,7 +231,10 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
 
 /// A model name from the directory name: lowercase letters, digits and dashes.
 fn default_model_name(dir: &Path) -> String {
-    let raw = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let raw = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let cleaned: String = raw
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -360,12 +365,21 @@ fn client_command(dir: &Path, socket: &str, command: Command) -> Result<ExitCode
                 }
                 return Ok(ExitCode::SUCCESS);
             }
+            let mut resources = pairs(&resources, "resource")?;
+            for value in resources.values_mut() {
+                // A file resource is passed by path; an image by name.
+                if Path::new(value.as_str()).exists() {
+                    if let Ok(absolute) = std::path::absolute(value.as_str()) {
+                        *value = absolute.to_string_lossy().into_owned();
+                    }
+                }
+            }
             let req = DeployRequest {
                 charm: charm_path(&layout, &charm)?,
                 app,
                 units,
                 config: pairs(&config, "config")?,
-                resources: pairs(&resources, "resource")?,
+                resources,
             };
             print::deployed(&call_ok(socket, &Request::Deploy(req))?);
         }

@@ -86,7 +86,9 @@ pub(super) fn action_result(unit: &str, result: &Value, format: &str) -> Result<
 
 /// The `secrets` table.
 pub(super) fn secrets_table(value: &Value) {
-    let mut rows = vec![["ID", "Name", "Owner", "Rotation", "Revision"].map(str::to_owned).to_vec()];
+    let mut rows = vec![["ID", "Name", "Owner", "Rotation", "Revision"]
+        .map(str::to_owned)
+        .to_vec()];
     if let Some(map) = value.as_object() {
         for (id, s) in map {
             rows.push(vec![
@@ -135,10 +137,17 @@ pub(super) fn debug_log(socket: &str, replay: bool, include: Vec<String>, no_tai
         },
     )?;
     let all = first["lines"].as_array().cloned().unwrap_or_default();
-    let shown = if replay { &all[..] } else { &all[all.len().saturating_sub(lines)..] };
+    let shown = if replay {
+        &all[..]
+    } else {
+        &all[all.len().saturating_sub(lines)..]
+    };
     print_lines(shown);
     let mut next = first["next"].as_u64().unwrap_or(0);
-    while !no_tail {
+    if no_tail {
+        return Ok(());
+    }
+    loop {
         std::thread::sleep(Duration::from_millis(250));
         let more = call_ok(
             socket,
@@ -150,5 +159,4 @@ pub(super) fn debug_log(socket: &str, replay: bool, include: Vec<String>, no_tai
         print_lines(more["lines"].as_array().map(Vec::as_slice).unwrap_or_default());
         next = more["next"].as_u64().unwrap_or(next);
     }
-    Ok(())
 }

@@ -33,12 +33,23 @@ pub(crate) struct Shared {
     ctl: Mutex<Controller>,
     /// Notified whenever hooks finish or the model changes.
     pub(crate) changed: Condvar,
+    /// Where Pebble servers send their events.
+    events: Mutex<Option<std::sync::mpsc::Sender<crate::pebble::PebbleEvent>>>,
 }
 
 impl Shared {
     /// Locks the controller (a panicked holder does not poison it for everyone else).
     pub(crate) fn lock(&self) -> MutexGuard<'_, Controller> {
         self.ctl.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A sender for Pebble events (a dead one before the events thread runs).
+    pub(crate) fn events(&self) -> std::sync::mpsc::Sender<crate::pebble::PebbleEvent> {
+        let guard = self.events.lock().unwrap_or_else(PoisonError::into_inner);
+        match guard.as_ref() {
+            Some(sender) => sender.clone(),
+            None => std::sync::mpsc::channel().0,
+        }
     }
 }
 
@@ -104,6 +115,7 @@ pub fn serve(dir: &Path, options: Options) -> Result<()> {
     let shared = Arc::new(Shared {
         ctl: Mutex::new(Controller::new(layout.clone(), options)),
         changed: Condvar::new(),
+        events: Mutex::new(None),
     });
     shared.lock().log(
         "controller",
@@ -111,7 +123,8 @@ pub fn serve(dir: &Path, options: Options) -> Result<()> {
         "local-model",
         format!("controller up for {}", layout.dir.display()),
     );
-    workload::start_events(&shared);
+    let sender = workload::start_events(&shared);
+    *shared.events.lock().unwrap_or_else(PoisonError::into_inner) = Some(sender);
     for listener in [listener, agent] {
         let shared = Arc::clone(&shared);
         std::thread::Builder::new()
@@ -139,6 +152,12 @@ pub fn serve(dir: &Path, options: Options) -> Result<()> {
     }
     teardown(&mut ctl);
     drop(ctl);
+    // Upgrades restart Pebble from a background thread under the lock: join after it is
+    // released, then stop whatever such a restart brought up.
+    workload::join_background();
+    let mut ctl = shared.lock();
+    teardown(&mut ctl);
+    drop(ctl);
     let _ = std::fs::remove_file(&socket);
     let _ = std::fs::remove_file(&pid_file);
     Ok(())
@@ -146,12 +165,18 @@ pub fn serve(dir: &Path, options: Options) -> Result<()> {
 
 /// Stops every hook process and workload, by PID.
 fn teardown(ctl: &mut Controller) {
-    let pids: Vec<u32> = ctl.units.values().filter_map(|u| u.running.as_ref().map(|r| r.pid)).collect();
+    let pids: Vec<u32> = ctl
+        .units
+        .values()
+        .filter_map(|u| u.running.as_ref().map(|r| r.pid))
+        .collect();
     for pid in pids {
         crate::process::stop_group(pid, Duration::from_secs(2));
     }
     let units: Vec<_> = ctl.units.keys().cloned().collect();
+    let mut servers = Vec::new();
     for unit in units {
-        workload::stop_unit(ctl, &unit);
+        servers.extend(workload::take_servers(ctl, &unit));
     }
+    workload::shutdown_all(servers);
 }

@@ -71,6 +71,7 @@ fn operate(shared: &Arc<Shared>, ctl: &mut Controller, request: Request) -> Resu
         Request::Secrets => Ok(view::secrets(ctl)),
         Request::ShowUnit { unit } => view::show_unit(ctl, &unit),
         Request::Resolve { unit, no_retry } => resolve(ctl, &unit, no_retry),
+        Request::Stats => Ok(json!({ "hooks": ctl.hooks_done, "units": ctl.units.len() })),
         Request::Tool(_) | Request::WaitIdle { .. } | Request::Ping | Request::Shutdown => {
             Err(Error::Protocol("request handled elsewhere".to_owned()))
         }
@@ -128,7 +129,10 @@ fn wait_idle(shared: &Arc<Shared>, timeout: Duration, tolerate_errors: bool) -> 
     loop {
         let failures = ctl.failures();
         if !failures.is_empty() && !tolerate_errors {
-            let list: Vec<String> = failures.iter().map(|(u, h)| format!("{u} (hook failed: {h:?})")).collect();
+            let list: Vec<String> = failures
+                .iter()
+                .map(|(u, h)| format!("{u} (hook failed: {h:?})"))
+                .collect();
             return Err(Error::refused(format!("units in error: {}", list.join(", "))));
         }
         if ctl.idle() {

@@ -45,7 +45,7 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Item {
     /// Run a hook or action.
-    Hook(HookContext),
+    Hook(Box<HookContext>),
     /// Replace the unit's charm with its application's current one and restart its
     /// workloads (a pod replaced by `refresh`).
     Upgrade,
@@ -87,7 +87,7 @@ pub(crate) struct Container {
     /// A `<c>-pebble-ready` hook was due while Pebble was not ready yet.
     pub(crate) awaiting_ready: bool,
     /// The Pebble server, while it runs.
-    pub(crate) server: Option<crate::daemon::workload::Server>,
+    pub(crate) server: Option<crate::pebble::PebbleServer>,
 }
 
 /// A unit as the controller runs it.
@@ -216,7 +216,10 @@ pub(crate) struct Controller {
 
 /// The wall clock as the model's timestamp.
 pub(crate) fn now_timestamp() -> Timestamp {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     Timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
 }
 
@@ -310,7 +313,9 @@ fn model_uuid(layout: &Layout) -> String {
     let mut b: u64 = 0x8422_2325_cbf2_9ce4;
     for byte in layout.dir.as_os_str().as_encoded_bytes() {
         a = (a ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        b = (b ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(7);
+        b = (b ^ u64::from(*byte))
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(7);
     }
     let hex = format!("{a:016x}{b:016x}");
     format!(

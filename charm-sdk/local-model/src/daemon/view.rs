@@ -79,7 +79,11 @@ pub(crate) fn status(ctl: &Controller) -> StatusView {
         let mut relations: BTreeMap<String, Vec<Value>> = BTreeMap::new();
         for rel in ctl.model.relations_of(name) {
             let Some(end) = rel.end_of(name) else { continue };
-            let interface = app.meta.endpoint(&end.endpoint).map(|(_, e)| e.interface.clone()).unwrap_or_default();
+            let interface = app
+                .meta
+                .endpoint(&end.endpoint)
+                .map(|(_, e)| e.interface.clone())
+                .unwrap_or_default();
             let other = rel.other_app(name).map(ToString::to_string).unwrap_or_default();
             relations.entry(end.endpoint.clone()).or_default().push(json!({
                 "related-application": other,
@@ -90,7 +94,9 @@ pub(crate) fn status(ctl: &Controller) -> StatusView {
         applications.insert(
             name.to_string(),
             AppView {
-                charm: runtime.map(|r| r.charm_name.clone()).unwrap_or_else(|| app.meta.name.clone()),
+                charm: runtime
+                    .map(|r| r.charm_name.clone())
+                    .unwrap_or_else(|| app.meta.name.clone()),
                 charm_rev: runtime.map(|r| r.revision).unwrap_or(0),
                 version,
                 scale: app.units.len(),
@@ -118,7 +124,11 @@ pub(crate) fn status(ctl: &Controller) -> StatusView {
         };
         let (a, role_a, interface) = describe(0);
         let (b, _, _) = describe(1);
-        let (provider, requirer) = if role_a == Some(EndpointRole::Requires) { (b, a) } else { (a, b) };
+        let (provider, requirer) = if role_a == Some(EndpointRole::Requires) {
+            (b, a)
+        } else {
+            (a, b)
+        };
         relations.push(RelationView {
             id: rel.id.0,
             provider,

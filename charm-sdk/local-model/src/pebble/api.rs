@@ -77,7 +77,11 @@ impl Query {
     }
 
     fn all(&self, key: &str) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 
     /// Repeated and comma-separated values, empty ones dropped.
@@ -107,7 +111,11 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request<Incoming>, uid:
     let path = request.uri().path().to_owned();
     let query = Query::parse(request.uri().query());
     let method = request.method().clone();
-    let segments: Vec<String> = path.trim_matches('/').split('/').map(|s| percent_decode(s, false)).collect();
+    let segments: Vec<String> = path
+        .trim_matches('/')
+        .split('/')
+        .map(|s| percent_decode(s, false))
+        .collect();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
     if let ["v1", "tasks", task, "websocket", name] = segments.as_slice() {
         return websocket::upgrade(&shared, request, task, name);
@@ -168,8 +176,22 @@ pub(crate) async fn handle(shared: Arc<Shared>, request: Request<Incoming>, uid:
 fn known_path(segments: &[&str]) -> bool {
     matches!(
         segments,
-        ["v1", "system-info" | "health" | "changes" | "services" | "plan" | "layers" | "files" | "exec" | "signals" | "checks" | "notices" | "logs" | "warnings"]
-            | ["v1", "changes" | "notices", _]
+        [
+            "v1",
+            "system-info"
+                | "health"
+                | "changes"
+                | "services"
+                | "plan"
+                | "layers"
+                | "files"
+                | "exec"
+                | "signals"
+                | "checks"
+                | "notices"
+                | "logs"
+                | "warnings"
+        ] | ["v1", "changes" | "notices", _]
             | ["v1", "changes", _, "wait"]
             | ["v1", "checks", "refresh"]
     )
@@ -232,7 +254,9 @@ fn abort_change(shared: &Shared, id: &str, body: &[u8]) -> HttpResponse {
     if change.is_ready() {
         return bad_request(format!("cannot abort change {id} with nothing pending"));
     }
-    bad_request(format!("cannot abort change {id}: aborting is not supported by the local model"))
+    bad_request(format!(
+        "cannot abort change {id}: aborting is not supported by the local model"
+    ))
 }
 
 /// `GET /v1/changes/{id}/wait`: the change once ready; 504 after `timeout`.
@@ -343,7 +367,12 @@ async fn get_files(shared: &Arc<Shared>, query: &Query, accept: &str) -> HttpRes
 
 async fn post_files(shared: &Arc<Shared>, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let shared = shared.clone();
-    let media = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let content_type = content_type.to_owned();
     match media.as_str() {
         "multipart/form-data" => blocking(move || files::write(&shared.sandbox, &content_type, &body)).await,
@@ -468,7 +497,7 @@ async fn refresh_check(shared: &Arc<Shared>, body: &[u8]) -> HttpResponse {
     }
 }
 
-fn notice_filter(query: &Query, uid: Option<u32>) -> Result<NoticeFilter, HttpResponse> {
+fn notice_filter(query: &Query, uid: Option<u32>) -> Result<NoticeFilter, String> {
     let mut filter = NoticeFilter {
         user_id: uid,
         ..NoticeFilter::default()
@@ -476,19 +505,19 @@ fn notice_filter(query: &Query, uid: Option<u32>) -> Result<NoticeFilter, HttpRe
     let user_ids = query.list("user-id");
     if !query.all("users").is_empty() {
         if !user_ids.is_empty() {
-            return Err(bad_request(r#"cannot use both "users" and "user-id" parameters"#));
+            return Err(r#"cannot use both "users" and "user-id" parameters"#.into());
         }
         if query.get("users") != Some("all") {
-            return Err(bad_request(r#"invalid "users" filter: must be "all""#));
+            return Err(r#"invalid "users" filter: must be "all""#.into());
         }
         filter.user_id = None;
     } else if !user_ids.is_empty() {
         match user_ids.as_slice() {
             [one] => match one.parse::<u32>() {
                 Ok(id) => filter.user_id = Some(id),
-                Err(e) => return Err(bad_request(format!(r#"invalid "user-id" filter: {e}"#))),
+                Err(e) => return Err(format!(r#"invalid "user-id" filter: {e}"#)),
             },
-            _ => return Err(bad_request(r#"invalid "user-id" filter: must only include one "user-id""#)),
+            _ => return Err(r#"invalid "user-id" filter: must only include one "user-id""#.into()),
         }
     }
     let types = query.list("types");
@@ -506,9 +535,9 @@ fn notice_filter(query: &Query, uid: Option<u32>) -> Result<NoticeFilter, HttpRe
         match super::timefmt::parse_rfc3339(after) {
             Some(time) => filter.after = Some(time),
             None => {
-                return Err(bad_request(format!(
+                return Err(format!(
                     r#"invalid "after" timestamp: cannot parse {after:?} as RFC 3339"#
-                )))
+                ))
             }
         }
     }
@@ -519,7 +548,7 @@ fn notice_filter(query: &Query, uid: Option<u32>) -> Result<NoticeFilter, HttpRe
 async fn get_notices(shared: &Shared, query: &Query, uid: Option<u32>) -> HttpResponse {
     let filter = match notice_filter(query, uid) {
         Ok(filter) => filter,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     let timeout = match parse_duration(query.get("timeout")) {
         Ok(t) => t,

@@ -14,11 +14,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::changes::Status;
+use super::checks;
 use super::layers::{start_order, stop_order};
 use super::response::{accepted, bad_request, error, HttpResponse};
 use super::services::{self, replan_sets};
 use super::state::Shared;
-use super::checks;
 
 #[derive(Debug, Deserialize)]
 struct Payload {
@@ -115,11 +115,7 @@ pub(crate) fn post(shared: &Arc<Shared>, body: &[u8]) -> HttpResponse {
     let summary = match (tasks.is_empty(), shown.first()) {
         (true, _) | (_, None) => format!("{} - no services", title(action)),
         (false, Some(first)) if affected.len() <= 1 => format!("{} service {first:?}", title(action)),
-        (false, Some(first)) => format!(
-            "{} service {first:?} and {} more",
-            title(action),
-            affected.len() - 1
-        ),
+        (false, Some(first)) => format!("{} service {first:?} and {} more", title(action), affected.len() - 1),
     };
     let (change_id, task_ids) = st.new_change(action, summary, &tasks, shown);
     drop(st);

@@ -253,7 +253,13 @@ pub(crate) fn stop(st: &mut State, name: &str) -> bool {
     data.generation += 1;
     let task_id = data.task_id.take();
     if let Some(task_id) = task_id {
-        st.update_task(&change_id, &task_id, Status::Hold, Some(("INFO", "check stopped")), None);
+        st.update_task(
+            &change_id,
+            &task_id,
+            Status::Hold,
+            Some(("INFO", "check stopped")),
+            None,
+        );
     }
     true
 }

@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 use std::os::fd::OwnedFd;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -251,7 +252,9 @@ async fn run(
     setup: Setup,
     mut sockets: mpsc::UnboundedReceiver<(String, Ws)>,
 ) {
-    shared.lock().update_task(&change_id, &task_id, Status::Doing, None, None);
+    shared
+        .lock()
+        .update_task(&change_id, &task_id, Status::Doing, None, None);
     let (mut control, mut stdio, mut stderr) = (None, None, None);
     let deadline = tokio::time::Instant::now() + CONNECT_TIMEOUT;
     while stdio.is_none() || (setup.split_stderr && stderr.is_none()) {
@@ -263,9 +266,8 @@ async fn run(
                 _ => {}
             },
             _ => {
-                let message = format!(
-                    "exec {task_id}: timeout waiting for websocket connections: context deadline exceeded"
-                );
+                let message =
+                    format!("exec {task_id}: timeout waiting for websocket connections: context deadline exceeded");
                 finish(&shared, &change_id, &task_id, -1, Some(message));
                 return;
             }
@@ -283,7 +285,7 @@ fn pipe() -> Result<(OwnedFd, OwnedFd), String> {
 }
 
 /// Forwards a pipe to a websocket as BINARY frames, then the end frame.
-async fn send_output<S>(fd: OwnedFd, mut sink: S) -> S
+async fn send_output<S>(fd: OwnedFd, mut sink: S, done: Arc<AtomicUsize>) -> S
 where
     S: futures_util::Sink<Message> + Unpin,
 {
@@ -296,12 +298,14 @@ where
                     if sink.send(Message::binary(buffer[..n].to_vec())).await.is_err() {
                         // The client went away: keep draining so the command does not block.
                         while matches!(pipe.read(&mut buffer).await, Ok(n) if n > 0) {}
+                        done.fetch_add(1, Ordering::SeqCst);
                         return sink;
                     }
                 }
             }
         }
     }
+    done.fetch_add(1, Ordering::SeqCst);
     let _ = sink.send(Message::text(END)).await;
     sink
 }
@@ -364,9 +368,11 @@ async fn execute(
     let raw_pid = pid.and_then(|p| i32::try_from(p).ok()).map(Pid::from_raw);
 
     let (stdio_sink, mut stdio_stream) = stdio.split();
-    let stdout_task = tokio::spawn(send_output(out_read, stdio_sink));
+    let outputs_done = Arc::new(AtomicUsize::new(0));
+    let outputs = if err_read.is_some() { 2 } else { 1 };
+    let stdout_task = tokio::spawn(send_output(out_read, stdio_sink, outputs_done.clone()));
     let stderr_task = match (err_read, stderr_ws) {
-        (Some(fd), Some(ws)) => Some(tokio::spawn(send_output(fd, ws))),
+        (Some(fd), Some(ws)) => Some(tokio::spawn(send_output(fd, ws, outputs_done.clone()))),
         _ => None,
     };
     let mut stdin = child.stdin.take();
@@ -412,9 +418,13 @@ async fn execute(
                 }
                 Some(Ok(Message::Close(_))) => std::future::pending::<()>().await,
                 Some(Ok(_)) => {}
-                // Closed without a close frame: Pebble kills the command.
+                // Closed without a close frame: Pebble kills the command. Not once all its
+                // output was sent, though: the command is exiting then (coreutils close
+                // stdout in an atexit handler), and a client that hangs up after reading
+                // everything must not turn a clean exit into SIGKILL.
                 Some(Err(_)) | None => {
-                    if let Some(pid) = raw_pid {
+                    let finished = outputs_done.load(Ordering::SeqCst) >= outputs;
+                    if let (false, Some(pid)) = (finished, raw_pid) {
                         let _ = kill(pid, Signal::SIGKILL);
                     }
                     std::future::pending::<()>().await;

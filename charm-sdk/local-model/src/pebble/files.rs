@@ -302,7 +302,11 @@ fn list_entries(sandbox: &Sandbox, path: &str, pattern: &str, itself: bool) -> R
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "/".into());
-        return Ok(if check(&name)? { vec![info(&inside, &meta)] } else { Vec::new() });
+        return Ok(if check(&name)? {
+            vec![info(&inside, &meta)]
+        } else {
+            Vec::new()
+        });
     }
     let mut entries: Vec<(String, fs::Metadata)> = Vec::new();
     for entry in fs::read_dir(host.as_path()).map_err(|e| FileError::io("open", path, &e))? {
@@ -360,7 +364,10 @@ pub(crate) fn write(sandbox: &Sandbox, content_type: &str, body: &[u8]) -> HttpR
         return bad_request("cannot read request metadata: EOF");
     };
     if first.name != "request" {
-        return bad_request(format!(r#"metadata field name must be "request", got {:?}"#, first.name));
+        return bad_request(format!(
+            r#"metadata field name must be "request", got {:?}"#,
+            first.name
+        ));
     }
     let request: WriteRequest = match serde_json::from_slice(first.body) {
         Ok(r) => r,
@@ -396,7 +403,10 @@ pub(crate) fn write(sandbox: &Sandbox, content_type: &str, body: &[u8]) -> HttpR
 
 fn write_one(sandbox: &Sandbox, item: &WriteItem, content: &[u8]) -> Result<(), FileError> {
     if !item.path.starts_with('/') {
-        return Err(FileError::generic(format!("paths must be absolute, got {:?}", item.path)));
+        return Err(FileError::generic(format!(
+            "paths must be absolute, got {:?}",
+            item.path
+        )));
     }
     let ids = item.owner.ids(sandbox)?;
     let target = writable(sandbox, "open", &item.path)?;
@@ -489,7 +499,10 @@ pub(crate) fn post_json(sandbox: &Sandbox, body: &[u8]) -> HttpResponse {
 
 fn make_dir(sandbox: &Sandbox, item: &MakeDirItem) -> Result<(), FileError> {
     if !item.path.starts_with('/') {
-        return Err(FileError::generic(format!("paths must be absolute, got {:?}", item.path)));
+        return Err(FileError::generic(format!(
+            "paths must be absolute, got {:?}",
+            item.path
+        )));
     }
     let mode = permissions(item.permissions.as_deref(), 0o755)?;
     let ids = item.owner.ids(sandbox)?;

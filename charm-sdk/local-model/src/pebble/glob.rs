@@ -74,7 +74,11 @@ fn class_matches(p: &[char], start: usize, end: usize, c: char) -> bool {
         i = next;
         let mut hi = lo;
         if p.get(i) == Some(&'-') && p.get(i + 1) != Some(&']') {
-            let (h, next) = if p[i + 1] == '\\' { (p[i + 2], i + 3) } else { (p[i + 1], i + 2) };
+            let (h, next) = if p[i + 1] == '\\' {
+                (p[i + 2], i + 3)
+            } else {
+                (p[i + 1], i + 2)
+            };
             hi = h;
             i = next;
         }

@@ -72,7 +72,13 @@ fn order(services: &BTreeMap<String, Service>, names: &[String], stop: bool) -> 
         }
         successors.insert(name.clone(), Vec::new());
         if stop {
-            pending.extend(predecessors.get(name.as_str()).into_iter().flatten().map(|s| (*s).to_owned()));
+            pending.extend(
+                predecessors
+                    .get(name.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(|s| (*s).to_owned()),
+            );
         } else {
             let service = services.get(&name).ok_or_else(|| missing(&name))?;
             pending.extend(service.requires.iter().cloned());
@@ -226,7 +232,10 @@ services:
     fn label_rules() {
         let layer = Layer::from_yaml("services: {a: {override: replace, command: x}}").unwrap();
         let (layers, _) = add_layer(&[], "l", &layer, false).unwrap();
-        assert_eq!(add_layer(&layers, "l", &layer, false).unwrap_err(), r#"layer "l" already exists"#);
+        assert_eq!(
+            add_layer(&layers, "l", &layer, false).unwrap_err(),
+            r#"layer "l" already exists"#
+        );
         let (combined, _) = add_layer(&layers, "l", &layer, true).unwrap();
         assert_eq!(combined.len(), 1);
     }

@@ -27,8 +27,8 @@ pub(crate) struct Entry {
 impl Entry {
     /// The `/v1/logs` JSON line.
     pub(crate) fn to_json_line(&self) -> String {
-        let mut line = json!({"time": rfc3339_nano(self.time), "service": self.service, "message": self.message})
-            .to_string();
+        let mut line =
+            json!({"time": rfc3339_nano(self.time), "service": self.service, "message": self.message}).to_string();
         line.push('\n');
         line
     }

@@ -115,8 +115,7 @@ pub(crate) fn parse<'a>(body: &'a [u8], boundary: &str) -> Result<Vec<Part<'a>>,
             let end = find(body, b"\r\n\r\n", pos).ok_or("multipart: malformed part headers")?;
             (String::from_utf8_lossy(&body[pos..end]).into_owned(), end + 4)
         };
-        let content_end =
-            find(body, &next_delimiter, content_start).ok_or("multipart: NextPart: unexpected EOF")?;
+        let content_end = find(body, &next_delimiter, content_start).ok_or("multipart: NextPart: unexpected EOF")?;
         let mut name = String::new();
         let mut filename = None;
         for line in headers.split("\r\n") {
@@ -181,7 +180,8 @@ impl Writer {
             self.body.extend_from_slice(b"\r\n");
         }
         self.parts += 1;
-        self.body.extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
+        self.body
+            .extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
         for (key, value) in headers {
             self.body.extend_from_slice(format!("{key}: {value}\r\n").as_bytes());
         }

@@ -51,7 +51,10 @@ pub(crate) async fn run(shared: &Arc<Shared>, check: &Check, timeout: Duration) 
 }
 
 fn timed_out(timeout: Duration) -> String {
-    format!("check timed out after {}", juju_model::pebble::GoDuration::from_std(timeout))
+    format!(
+        "check timed out after {}",
+        juju_model::pebble::GoDuration::from_std(timeout)
+    )
 }
 
 /// Addresses for `host` as seen from inside the sandbox.
@@ -112,7 +115,9 @@ async fn tcp_check(shared: &Shared, host: &str, port: u16) -> Result<(), String>
 
 async fn http_check(shared: &Shared, url: &str, headers: &BTreeMap<String, String>) -> Result<(), String> {
     let Some(rest) = url.strip_prefix("http://") else {
-        return Err(format!("Get {url:?}: only http:// URLs are supported by the local model"));
+        return Err(format!(
+            "Get {url:?}: only http:// URLs are supported by the local model"
+        ));
     };
     let (authority, path) = match rest.find('/') {
         Some(i) => rest.split_at(i),
@@ -122,7 +127,9 @@ async fn http_check(shared: &Shared, url: &str, headers: &BTreeMap<String, Strin
         Some((h, p)) if !p.contains(']') => (h, p.parse::<u16>().map_err(|_| format!("invalid port in {url:?}"))?),
         _ => (authority, 80),
     };
-    let stream = connect(shared, host, port).await.map_err(|e| format!("Get {url:?}: {e}"))?;
+    let stream = connect(shared, host, port)
+        .await
+        .map_err(|e| format!("Get {url:?}: {e}"))?;
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("Get {url:?}: {e}"))?;
@@ -168,7 +175,11 @@ fn with_details(error: String, output: &[u8]) -> String {
     }
 }
 
-async fn exec_check(shared: &Arc<Shared>, exec: &juju_model::pebble::ExecCheck, timeout: Duration) -> Result<(), String> {
+async fn exec_check(
+    shared: &Arc<Shared>,
+    exec: &juju_model::pebble::ExecCheck,
+    timeout: Duration,
+) -> Result<(), String> {
     let argv = split(exec.command.as_deref().unwrap_or_default())?;
     if argv.is_empty() {
         return Err("empty command".into());

@@ -30,7 +30,11 @@ pub(crate) fn raw(status: u16, content_type: &str, body: Vec<u8>) -> HttpRespons
 }
 
 fn envelope(status: u16, value: &Value) -> HttpResponse {
-    raw(status, "application/json", serde_json::to_vec(value).unwrap_or_default())
+    raw(
+        status,
+        "application/json",
+        serde_json::to_vec(value).unwrap_or_default(),
+    )
 }
 
 /// The `sync` envelope text for `result` with `status` (also used inside multipart reads).
@@ -58,7 +62,10 @@ pub(crate) fn accepted(change: &str, result: Value) -> HttpResponse {
 
 /// An `error` answer; `kind` is omitted when empty.
 pub(crate) fn error(status: u16, kind: &str, message: impl Into<String>) -> HttpResponse {
-    envelope(status, &json!({"type": "error", "status-code": status, "status": reason(status), "result": error_result(kind, &message.into())}))
+    envelope(
+        status,
+        &json!({"type": "error", "status-code": status, "status": reason(status), "result": error_result(kind, &message.into())}),
+    )
 }
 
 /// Pebble's `errorResult` object.

@@ -47,7 +47,11 @@ pub(crate) fn trigger(shared: &Arc<Shared>, reason: String) {
             st.restarts += 1;
             checks::plan_changed(&shared, &mut st);
             let doublings = st.restarts.saturating_sub(1).min(16);
-            shared.options.restart_delay.saturating_mul(1 << doublings).min(MAX_DELAY)
+            shared
+                .options
+                .restart_delay
+                .saturating_mul(1 << doublings)
+                .min(MAX_DELAY)
         };
         tokio::time::sleep(delay).await;
         let name = {

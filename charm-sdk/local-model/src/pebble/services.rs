@@ -195,10 +195,7 @@ impl Outcome {
 
 /// Pebble's exit code of a finished process: its code, or 128 + the signal.
 pub(crate) fn exit_code(status: std::process::ExitStatus) -> i32 {
-    status
-        .code()
-        .or_else(|| status.signal().map(|s| 128 + s))
-        .unwrap_or(-1)
+    status.code().or_else(|| status.signal().map(|s| 128 + s)).unwrap_or(-1)
 }
 
 fn jitter(duration: Duration) -> Duration {
@@ -354,9 +351,7 @@ fn spawn(shared: &Arc<Shared>, st: &mut State, name: &str) -> Result<(), String>
         let mut command = tokio::process::Command::from(command);
         command.spawn().map_err(|e| format!("cannot start service: {e}"))?
     };
-    let pid = child
-        .id()
-        .ok_or_else(|| "cannot start service: no PID".to_owned())?;
+    let pid = child.id().ok_or_else(|| "cannot start service: no PID".to_owned())?;
     service.generation += 1;
     service.pid = Some(pid);
     let generation = service.generation;
@@ -452,11 +447,7 @@ fn exited(shared: &Arc<Shared>, name: &str, generation: u64, pid: u32, code: i32
                 }
                 match action {
                     ServiceAction::Ignore => {
-                        service.transition(if code == 0 {
-                            SvcState::Stopped
-                        } else {
-                            SvcState::Exited
-                        });
+                        service.transition(if code == 0 { SvcState::Stopped } else { SvcState::Exited });
                     }
                     ServiceAction::Shutdown | ServiceAction::SuccessShutdown | ServiceAction::FailureShutdown => {
                         service.transition(SvcState::Exited);
@@ -723,12 +714,7 @@ pub(crate) async fn stop_all(shared: &Arc<Shared>) -> Vec<String> {
         let st = shared.lock();
         st.services
             .iter()
-            .filter(|(_, s)| {
-                matches!(
-                    s.state,
-                    SvcState::Starting | SvcState::Running | SvcState::Backoff
-                )
-            })
+            .filter(|(_, s)| matches!(s.state, SvcState::Starting | SvcState::Running | SvcState::Backoff))
             .map(|(n, _)| n.clone())
             .collect()
     };

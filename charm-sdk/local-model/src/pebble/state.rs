@@ -43,8 +43,8 @@ pub(crate) struct State {
     pub(crate) layers: Vec<(String, Layer)>,
     pub(crate) plan: Plan,
     pub(crate) changes: BTreeMap<u64, Change>,
-    next_change: u64,
-    next_task: u64,
+    pub(crate) next_change: u64,
+    pub(crate) next_task: u64,
     pub(crate) notices: Notices,
     pub(crate) services: BTreeMap<String, ServiceData>,
     pub(crate) checks: BTreeMap<String, CheckData>,
@@ -297,7 +297,13 @@ impl Drop for ProcessGuard {
 
 impl Shared {
     /// [`State::update_task`], then wakes waiters.
-    pub(crate) fn task(&self, change_id: &str, task_id: &str, status: super::changes::Status, log: Option<(&str, &str)>) {
+    pub(crate) fn task(
+        &self,
+        change_id: &str,
+        task_id: &str,
+        status: super::changes::Status,
+        log: Option<(&str, &str)>,
+    ) {
         self.lock().update_task(change_id, task_id, status, log, None);
         self.bump();
     }

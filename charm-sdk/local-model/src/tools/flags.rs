@@ -61,11 +61,6 @@ impl Parsed {
     pub(crate) fn flag(&self, name: &str) -> bool {
         self.bools.get(name).copied().unwrap_or(false)
     }
-
-    /// Whether a bool flag was given at all (true or false).
-    pub(crate) fn given(&self, name: &str) -> bool {
-        self.bools.contains_key(name) || self.values.contains_key(name)
-    }
 }
 
 /// Go's `strconv.ParseBool`.
@@ -156,13 +151,15 @@ mod tests {
         assert_eq!(p.positional, ["--x"]);
         let p = parse(&args(&["--application=False"]), FLAGS).unwrap();
         assert!(!p.flag("application"));
-        assert!(p.given("application"));
     }
 
     #[test]
     fn usage_errors_are_exit_2_with_gnuflag_texts() {
         let err = parse(&args(&["--nope"]), FLAGS).unwrap_err();
-        assert_eq!((err.text.as_str(), err.code), ("flag provided but not defined: --nope", 2));
+        assert_eq!(
+            (err.text.as_str(), err.code),
+            ("flag provided but not defined: --nope", 2)
+        );
         let err = parse(&args(&["-r"]), FLAGS).unwrap_err();
         assert_eq!(err.text, "flag needs an argument: -r");
         let err = parse(&args(&["--app=maybe"]), FLAGS).unwrap_err();

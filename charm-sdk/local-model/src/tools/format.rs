@@ -62,11 +62,9 @@ fn smart(value: &Value) -> String {
         Value::Bool(true) => "True".to_owned(),
         Value::Bool(false) => "False".to_owned(),
         Value::Number(n) => n.to_string(),
-        Value::Array(items) if items.iter().all(Value::is_string) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n")
+        }
         other => yaml(other),
     }
 }
@@ -84,7 +82,10 @@ mod tests {
         assert_eq!(Format::Json.render(None), "null\n");
         assert_eq!(Format::Smart.render(None), "");
         assert_eq!(Format::Smart.render(Some(&json!({"a": "1"}))), "a: '1'\n");
-        assert_eq!(Format::Json.render(Some(&json!({"b": "2", "a": "1"}))), "{\"a\":\"1\",\"b\":\"2\"}\n");
+        assert_eq!(
+            Format::Json.render(Some(&json!({"b": "2", "a": "1"}))),
+            "{\"a\":\"1\",\"b\":\"2\"}\n"
+        );
         assert!(Format::parse(Some("xml")).is_err());
     }
 }

@@ -188,7 +188,11 @@ fn table(name: &str) -> Option<(Vec<Flag>, Handler)> {
         "is-leader" => (vec![FORMAT], unit::is_leader),
         "status-set" => (vec![flags::boolean(&["application"])], unit::status_set),
         "status-get" => (
-            vec![FORMAT, flags::boolean(&["include-data"]), flags::boolean(&["application"])],
+            vec![
+                FORMAT,
+                flags::boolean(&["include-data"]),
+                flags::boolean(&["application"]),
+            ],
             unit::status_get,
         ),
         "application-version-set" => (vec![], unit::application_version_set),
@@ -224,7 +228,10 @@ fn table(name: &str) -> Option<(Vec<Flag>, Handler)> {
         "leader-get" => (vec![FORMAT], unit::leader_get),
         "leader-set" => (vec![flags::value(&["file"])], unit::leader_set),
         "relation-ids" => (vec![FORMAT], relation::relation_ids),
-        "relation-list" => (vec![FORMAT, RELATION, flags::boolean(&["app"])], relation::relation_list),
+        "relation-list" => (
+            vec![FORMAT, RELATION, flags::boolean(&["app"])],
+            relation::relation_list,
+        ),
         "relation-get" => (vec![FORMAT, RELATION, flags::boolean(&["app"])], relation::relation_get),
         "relation-set" => (
             vec![FORMAT, RELATION, flags::boolean(&["app"]), flags::value(&["file"])],
@@ -336,25 +343,4 @@ pub(crate) fn relation_flag(parsed: &Parsed, call: &Call<'_>) -> Result<Option<j
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn settings_files_take_yaml_and_json() {
-        let yaml = settings_file("a: 1\nb: two\nc:\n").unwrap();
-        assert_eq!(yaml["a"], "1");
-        assert_eq!(yaml["b"], "two");
-        assert_eq!(yaml["c"], "");
-        let json = settings_file("{\"x\": \"y: z\"}").unwrap();
-        assert_eq!(json["x"], "y: z");
-        assert!(settings_file("- a").is_err());
-    }
-
-    #[test]
-    fn key_values_split_on_the_first_equals() {
-        let kv = key_values(&["a=b=c".to_owned(), "d=".to_owned()]).unwrap();
-        assert_eq!(kv["a"], "b=c");
-        assert_eq!(kv["d"], "");
-        assert_eq!(key_values(&["x".to_owned()]).unwrap_err().code, 2);
-    }
-}
+mod tests;

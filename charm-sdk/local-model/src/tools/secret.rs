@@ -96,7 +96,8 @@ fn uri(text: &str) -> Result<SecretUri, ToolError> {
 /// `secret-add [flags] content...`: prints the new URI.
 pub(super) fn secret_add(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolError> {
     let args = secret_args(p)?;
-    let content = content(p, &p.positional, call)?.ok_or_else(|| ToolError::usage("missing secret value or filename"))?;
+    let content =
+        content(p, &p.positional, call)?.ok_or_else(|| ToolError::usage("missing secret value or filename"))?;
     let uri = call.hook.secret_add(call.model, &content, &args)?;
     Ok(Out::Text(uri.to_string()))
 }
@@ -147,9 +148,11 @@ pub(super) fn secret_get(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolErr
                 Some(bare) => (bare.to_owned(), true),
                 None => (key.clone(), false),
             };
-            Ok(Out::Value(content.get(&bare).map(|v| {
-                Value::String(if encode { b64(v) } else { v.clone() })
-            })))
+            Ok(Out::Value(
+                content
+                    .get(&bare)
+                    .map(|v| Value::String(if encode { b64(v) } else { v.clone() })),
+            ))
         }
     }
 }
@@ -162,7 +165,10 @@ pub(super) fn secret_remove(p: &Parsed, call: &mut Call<'_>) -> Result<Out, Tool
     at_most(p, 1)?;
     let revision = p
         .value("revision")
-        .map(|r| r.parse::<u64>().map_err(|_| ToolError::usage(format!("invalid revision {r:?}"))))
+        .map(|r| {
+            r.parse::<u64>()
+                .map_err(|_| ToolError::usage(format!("invalid revision {r:?}")))
+        })
         .transpose()?;
     call.hook.secret_remove(call.model, &uri(id)?, revision)?;
     Ok(Out::Nothing)
@@ -194,14 +200,20 @@ pub(super) fn secret_revoke(p: &Parsed, call: &mut Call<'_>) -> Result<Out, Tool
     at_most(p, 1)?;
     let relation = relation_flag(p, call)?;
     let unit = unit_flag(p)?;
-    call.hook.secret_revoke(call.model, &uri(id)?, relation, unit.as_ref())?;
+    call.hook
+        .secret_revoke(call.model, &uri(id)?, relation, unit.as_ref())?;
     Ok(Out::Nothing)
 }
 
 /// `secret-ids`.
 pub(super) fn secret_ids(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolError> {
     at_most(p, 0)?;
-    let ids: Vec<String> = call.hook.secret_ids(call.model).iter().map(ToString::to_string).collect();
+    let ids: Vec<String> = call
+        .hook
+        .secret_ids(call.model)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(Out::Value(Some(json!(ids))))
 }
 
@@ -209,7 +221,9 @@ pub(super) fn secret_ids(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolErr
 pub(super) fn secret_info_get(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolError> {
     at_most(p, 1)?;
     let uri_arg = p.positional.first().map(|s| uri(s)).transpose()?;
-    let info = call.hook.secret_info_get(call.model, uri_arg.as_ref(), p.value("label"))?;
+    let info = call
+        .hook
+        .secret_info_get(call.model, uri_arg.as_ref(), p.value("label"))?;
     let id = info
         .uri
         .as_ref()

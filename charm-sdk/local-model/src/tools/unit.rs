@@ -144,7 +144,13 @@ fn port_args(p: &Parsed) -> Result<(Port, Vec<String>), ToolError> {
     })?;
     let endpoints = p
         .value("endpoints")
-        .map(|e| e.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        .map(|e| {
+            e.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     Ok((port, endpoints))
 }
@@ -233,7 +239,10 @@ pub(super) fn storage_get(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolEr
 /// `storage-list [name]`.
 pub(super) fn storage_list(p: &Parsed, call: &mut Call<'_>) -> Result<Out, ToolError> {
     at_most(p, 1)?;
-    value(call.hook.storage_list(call.model, p.positional.first().map(String::as_str))?)
+    value(
+        call.hook
+            .storage_list(call.model, p.positional.first().map(String::as_str))?,
+    )
 }
 
 /// `storage-add <name>[=<count>]...`.

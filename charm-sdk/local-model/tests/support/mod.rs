@@ -33,7 +33,11 @@ impl Model {
             .args(["--update-status-interval", update_status, "--retry-delay", "300ms"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "up failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         model
     }
 
@@ -43,7 +47,12 @@ impl Model {
 
     /// Runs `local-model -m DIR <args>`.
     pub fn run(&self, args: &[&str]) -> Output {
-        Command::new(bin()).arg("-m").arg(self.path()).args(args).output().unwrap()
+        Command::new(bin())
+            .arg("-m")
+            .arg(self.path())
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// Runs and asserts success; returns stdout.
@@ -128,7 +137,7 @@ pub fn probe_charm() -> PathBuf {
     CHARM
         .get_or_init(|| {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/charms/probe");
-            build_and_pack("local-model-probe", "probe", &dir)
+            build_and_pack("local-model-probe", "lm-probe", &dir)
         })
         .clone()
 }
@@ -142,7 +151,11 @@ pub fn results(text: &str) -> std::collections::BTreeMap<String, String> {
             serde_yaml_ng::Value::Mapping(m) => {
                 for (k, v) in m {
                     let key = k.as_str().unwrap_or_default();
-                    let full = if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") };
+                    let full = if prefix.is_empty() {
+                        key.to_owned()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
                     walk(&full, v, out);
                 }
             }
@@ -150,10 +163,71 @@ pub fn results(text: &str) -> std::collections::BTreeMap<String, String> {
                 out.insert(prefix.to_owned(), s.clone());
             }
             other => {
-                out.insert(prefix.to_owned(), serde_yaml_ng::to_string(other).unwrap_or_default().trim().to_owned());
+                out.insert(
+                    prefix.to_owned(),
+                    serde_yaml_ng::to_string(other).unwrap_or_default().trim().to_owned(),
+                );
             }
         }
     }
     walk("", &value, &mut out);
     out
+}
+
+/// The web fixture charm (a Pebble workload), built and packed once per test binary.
+pub fn web_charm() -> PathBuf {
+    static CHARM: OnceLock<PathBuf> = OnceLock::new();
+    CHARM
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/charms/web");
+            build_and_pack("local-model-web", "lm-web", &dir)
+        })
+        .clone()
+}
+
+/// Polls `check` every 100 ms until it holds, for at most `seconds`.
+pub fn eventually(seconds: u64, what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("timed out after {seconds}s waiting for {what}");
+}
+
+/// `GET path` over HTTP/1.0; the body, or `None` when nothing answers.
+pub fn http_get(address: &str, port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect((address, port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").as_bytes())
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned())
+}
+
+/// The zk fixture charm (ZooKeeper through Pebble), built and packed once per test binary.
+pub fn zk_charm() -> PathBuf {
+    static CHARM: OnceLock<PathBuf> = OnceLock::new();
+    CHARM
+        .get_or_init(|| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/charms/zk");
+            build_and_pack("local-model-zk", "lm-zk", &dir)
+        })
+        .clone()
+}
+
+/// Sends a ZooKeeper four-letter word and returns the answer.
+pub fn four_letter(address: &str, port: u16, word: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect((address, port)).ok()?;
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).ok()?;
+    stream.write_all(word.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    Some(answer)
 }

@@ -66,7 +66,9 @@ impl Ensemble {
     /// ensemble (the charm's way of bringing up a unit before `reconfig -add`).
     pub(crate) fn start(participants: &[u32], joiners: &[u32]) -> Ensemble {
         require_zookeeper();
-        let dir = tempfile::tempdir().unwrap();
+        let mut dir = tempfile::tempdir().unwrap();
+        // ZK_ADMIN_KEEP_DIR=1 keeps configs and server logs for debugging.
+        dir.disable_cleanup(std::env::var_os("ZK_ADMIN_KEEP_DIR").is_some());
         let pki = certs::make_pki("zk-test-ca");
         std::fs::write(dir.path().join("ca.pem"), &pki.ca_pem).unwrap();
         std::fs::write(
@@ -183,6 +185,13 @@ impl Ensemble {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+
+    /// Whether any server's log contains `text`.
+    pub(crate) fn log_contains(&self, text: &str) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| std::fs::read_to_string(n.dir.join("zk.log")).is_ok_and(|log| log.contains(text)))
     }
 
     /// The last lines of every server log, for assertion messages.

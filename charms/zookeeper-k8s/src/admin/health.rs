@@ -41,7 +41,9 @@ impl Health {
     pub fn describe(&self) -> String {
         match self {
             Health::Serving { role, synced: true, .. } => role.clone(),
-            Health::Serving { role, synced: false, .. } => format!("{role} (syncing)"),
+            Health::Serving {
+                role, synced: false, ..
+            } => format!("{role} (syncing)"),
             Health::NotServing => "not serving requests".to_owned(),
             Health::Unreachable(why) => format!("unreachable ({why})"),
         }
@@ -67,13 +69,19 @@ pub fn probe<A: AdminConnector>(admin: &A, address: &str) -> Health {
                 Some(role) => {
                     // `zk_peer_state` exists since 3.6; a leader is always synced.
                     let synced = role == "leader"
-                        || metrics.get("zk_peer_state").is_none_or(|state| state.ends_with("broadcast"));
+                        || metrics
+                            .get("zk_peer_state")
+                            .is_none_or(|state| state.ends_with("broadcast"));
                     let version = metrics
                         .get("zk_version")
-                        .and_then(|v| v.split(|c: char| c == '-' || c == ',').next())
+                        .and_then(|v| v.split(['-', ',']).next())
                         .map(|v| v.trim().to_owned())
                         .filter(|v| !v.is_empty());
-                    Health::Serving { role: role.clone(), synced, version }
+                    Health::Serving {
+                        role: role.clone(),
+                        synced,
+                        version,
+                    }
                 }
             }
         }

@@ -80,7 +80,10 @@ pub struct ClientAcl {
 
 impl fmt::Debug for ClientAcl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientAcl").field("user", &self.user).field("perms", &self.perms).finish_non_exhaustive()
+        f.debug_struct("ClientAcl")
+            .field("user", &self.user)
+            .field("perms", &self.perms)
+            .finish_non_exhaustive()
     }
 }
 

@@ -1,23 +1,81 @@
 //! The production [`AdminConnector`]: the `zk-admin` crate against real servers.
 //!
-//! Placeholder until zk-admin's API lands: every call fails with a clear message, so the
-//! charm reports "cannot reach the ensemble" instead of doing anything half-way.
+//! The only file that knows zk-admin's types: it maps the charm's small trait onto
+//! `Admin::connect` (SASL as `super`, plain client port), `config`, `reconfig`,
+//! `ensure_chroot` with a SASL and a digest ACL for the client user, and four-letter words.
 
 use std::time::Duration;
 
-use super::{AdminConnector, AdminError, AdminSession, ConnectOptions};
+use zk_admin::{Acl, Admin, Auth, Perms};
+
+use super::{AdminConnector, AdminError, AdminSession, ClientAcl, ConnectOptions, EnsembleConfig};
+use crate::render::ServerLine;
 
 /// Talks to ZooKeeper through zk-admin.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ZkAdminConnector;
 
-impl AdminConnector for ZkAdminConnector {
-    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, AdminError> {
-        Err(AdminError(format!("cannot connect to {}: the administration client is not built in", options.hosts.join(","))))
+fn error(e: zk_admin::Error) -> AdminError {
+    AdminError(e.to_string())
+}
+
+/// zk-admin's configuration in the charm's terms (version -1 when ZooKeeper gave none).
+fn convert(config: &zk_admin::EnsembleConfig) -> EnsembleConfig {
+    EnsembleConfig {
+        version: config.version.unwrap_or(-1),
+        servers: config
+            .servers
+            .iter()
+            .filter_map(|s| ServerLine::parse(&s.to_string()))
+            .collect(),
+    }
+}
+
+struct ZkSession {
+    admin: Admin,
+}
+
+impl AdminSession for ZkSession {
+    fn config(&mut self) -> Result<EnsembleConfig, AdminError> {
+        self.admin.config().map(|c| convert(&c)).map_err(error)
     }
 
-    fn four_letter_word(&self, address: &str, word: &str, _timeout: Duration) -> Result<String, AdminError> {
-        Err(AdminError(format!("cannot send {word} to {address}: the administration client is not built in")))
+    fn reconfig(
+        &mut self,
+        joining: &[ServerLine],
+        leaving: &[u32],
+        from_version: i64,
+    ) -> Result<EnsembleConfig, AdminError> {
+        let joining: Vec<String> = joining.iter().map(ToString::to_string).collect();
+        let version = (from_version >= 0).then_some(from_version);
+        self.admin
+            .reconfig(&joining, leaving, version)
+            .map(|c| convert(&c))
+            .map_err(error)
+    }
+
+    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), AdminError> {
+        let perms = Perms::from_letters(&acl.perms).map_err(error)?;
+        let acls = [
+            Acl::sasl(&acl.user, perms),
+            Acl::digest(&acl.user, &acl.password, perms),
+        ];
+        self.admin.ensure_chroot(path, &acls).map(|_| ()).map_err(error)
+    }
+}
+
+impl AdminConnector for ZkAdminConnector {
+    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, AdminError> {
+        let auth = Auth {
+            username: options.username.clone(),
+            password: options.password.clone(),
+        };
+        let admin = Admin::connect(&options.hosts, Some(&auth), None, options.timeout).map_err(error)?;
+        Ok(Box::new(ZkSession { admin }))
+    }
+
+    fn four_letter_word(&self, address: &str, word: &str, timeout: Duration) -> Result<String, AdminError> {
+        zk_admin::four_letter_word(address, word, timeout).map_err(error)
     }
 
     fn pause(&self, duration: Duration) {

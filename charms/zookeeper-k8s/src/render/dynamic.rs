@@ -70,7 +70,12 @@ impl ServerLine {
             _ => Role::Participant,
         };
         let client_bind = client.rsplit_once(':').map(|(h, _)| h.to_owned()).unwrap_or_default();
-        Some(Self { id, host, role, client_bind })
+        Some(Self {
+            id,
+            host,
+            role,
+            client_bind,
+        })
     }
 }
 
@@ -82,7 +87,12 @@ impl fmt::Display for ServerLine {
 
 /// The server line of unit `number` of `app`.
 pub fn server_line(app: &str, number: u32, role: Role, client_bind: &str) -> ServerLine {
-    ServerLine { id: number + 1, host: internal_address(app, number), role, client_bind: client_bind.to_owned() }
+    ServerLine {
+        id: number + 1,
+        host: internal_address(app, number),
+        role,
+        client_bind: client_bind.to_owned(),
+    }
 }
 
 /// `<app>-<n>.<app>-endpoints`: the pod's name in Juju's headless service.
@@ -112,6 +122,9 @@ mod tests {
         assert_eq!(ServerLine::parse(&text), Some(line));
         assert_eq!(ServerLine::parse("version=100000003"), None);
         let bare = ServerLine::parse("server.1=h:2888:3888;2181").expect("parses");
-        assert_eq!((bare.id, bare.role, bare.client_bind.as_str()), (1, Role::Participant, ""));
+        assert_eq!(
+            (bare.id, bare.role, bare.client_bind.as_str()),
+            (1, Role::Participant, "")
+        );
     }
 }

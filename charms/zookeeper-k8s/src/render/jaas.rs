@@ -29,7 +29,10 @@ pub struct JaasUsers {
 impl std::fmt::Debug for JaasUsers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JaasUsers")
-            .field("quorum_users", &self.quorum_users.iter().map(|(u, _)| u).collect::<Vec<_>>())
+            .field(
+                "quorum_users",
+                &self.quorum_users.iter().map(|(u, _)| u).collect::<Vec<_>>(),
+            )
             .field("learner", &self.learner.0)
             .field("clients", &self.clients.keys().collect::<Vec<_>>())
             .finish()
@@ -39,7 +42,9 @@ impl std::fmt::Debug for JaasUsers {
 /// `zookeeper-jaas.cfg` (secret: write it 0600).
 pub fn server_jaas(users: &JaasUsers) -> String {
     let entries = |pairs: &mut dyn Iterator<Item = (&String, &String)>| -> Vec<String> {
-        pairs.map(|(name, password)| format!("    user_{name}=\"{password}\"")).collect()
+        pairs
+            .map(|(name, password)| format!("    user_{name}=\"{password}\""))
+            .collect()
     };
     let quorum = entries(&mut users.quorum_users.iter().map(|(u, p)| (u, p))).join("\n");
     let mut server = entries(&mut users.clients.iter());
@@ -55,9 +60,7 @@ pub fn server_jaas(users: &JaasUsers) -> String {
 
 /// `client-jaas.cfg`: `zkCli.sh` as `super` (secret: write it 0600).
 pub fn client_jaas(super_password: &str) -> String {
-    format!(
-        "Client {{\n    {LOGIN_MODULE}\n    username=\"{SUPER_USER}\"\n    password=\"{super_password}\";\n}};\n"
-    )
+    format!("Client {{\n    {LOGIN_MODULE}\n    username=\"{SUPER_USER}\"\n    password=\"{super_password}\";\n}};\n")
 }
 
 #[cfg(test)]
@@ -83,7 +86,10 @@ mod tests {
     #[test]
     fn server_section_lists_clients_then_super() {
         let text = server_jaas(&users());
-        assert!(text.contains("    user_relation-4=\"clientpw\"\n    user_super=\"s3cret\";\n};"), "{text}");
+        assert!(
+            text.contains("    user_relation-4=\"clientpw\"\n    user_super=\"s3cret\";\n};"),
+            "{text}"
+        );
         assert!(text.contains("QuorumServer {\n    org.apache.zookeeper.server.auth.DigestLoginModule required\n    user_sync=\"syncpw\";\n};"));
     }
 }

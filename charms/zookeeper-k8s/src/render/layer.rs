@@ -13,20 +13,28 @@ use crate::literals::{BIN_DIR, CLIENT_PORT, CONF_DIR, LOG_DIR, SERVICE, WORKLOAD
 
 /// The layer for `SERVER_JVMFLAGS` = `jvmflags`.
 pub fn zookeeper_layer(jvmflags: &str, bind: &Bind) -> Layer {
-    let mut service = Service::replace(format!("{BIN_DIR}/bin/zkServer.sh --config {CONF_DIR} start-foreground"))
-        .enabled()
-        .env("SERVER_JVMFLAGS", jvmflags)
-        .env("ZOO_LOG_DIR", LOG_DIR);
+    let mut service = Service::replace(format!(
+        "{BIN_DIR}/bin/zkServer.sh --config {CONF_DIR} start-foreground"
+    ))
+    .enabled()
+    .env("SERVER_JVMFLAGS", jvmflags)
+    .env("ZOO_LOG_DIR", LOG_DIR);
     service.summary = Some("Apache ZooKeeper server".to_owned());
     service.user = Some(WORKLOAD_USER.to_owned());
     service.group = Some(WORKLOAD_GROUP.to_owned());
     let check = Check {
-        tcp: Some(TcpCheck { port: Some(CLIENT_PORT), host: Some(bind.local_host().to_owned()) }),
+        tcp: Some(TcpCheck {
+            port: Some(CLIENT_PORT),
+            host: Some(bind.local_host().to_owned()),
+        }),
         ..Check::tcp(CLIENT_PORT).level(CheckLevel::Alive)
     };
-    Layer { summary: Some("zookeeper layer".to_owned()), ..Layer::default() }
-        .with_service(SERVICE, service)
-        .with_check(SERVICE, check)
+    Layer {
+        summary: Some("zookeeper layer".to_owned()),
+        ..Layer::default()
+    }
+    .with_service(SERVICE, service)
+    .with_check(SERVICE, check)
 }
 
 #[cfg(test)]
@@ -38,7 +46,10 @@ mod tests {
         let layer = zookeeper_layer("-Dx=y", &Bind::All);
         assert!(layer.validate("zookeeper").is_ok(), "{:?}", layer.validate("zookeeper"));
         let yaml = layer.to_yaml();
-        assert!(yaml.contains("/opt/zookeeper/bin/zkServer.sh --config /etc/zookeeper start-foreground"), "{yaml}");
+        assert!(
+            yaml.contains("/opt/zookeeper/bin/zkServer.sh --config /etc/zookeeper start-foreground"),
+            "{yaml}"
+        );
         assert!(yaml.contains("host: localhost"), "{yaml}");
     }
 }

@@ -101,7 +101,9 @@ pub fn zoo_cfg(cfg: &ZooCfg) -> String {
         Bind::All => "localhost",
         Bind::Address(address) => address,
     };
-    out.push_str(&format!("admin.serverAddress={admin_host}\nadmin.serverPort={ADMIN_SERVER_PORT}\n"));
+    out.push_str(&format!(
+        "admin.serverAddress={admin_host}\nadmin.serverPort={ADMIN_SERVER_PORT}\n"
+    ));
     out.push_str(&format!("dataDir={DATA_DIR}\ndataLogDir={DATA_LOG_DIR}\n"));
     out.push_str(&format!("dynamicConfigFile={}\n", cfg.dynamic_config_file));
     out.push_str(&format!(
@@ -152,7 +154,10 @@ mod tests {
     #[test]
     fn finds_the_dynamic_file_zookeeper_wrote() {
         let text = "tickTime=2000\ndynamicConfigFile=/etc/zookeeper/zoo.cfg.dynamic.100000003\n";
-        assert_eq!(current_dynamic_file(text).as_deref(), Some("/etc/zookeeper/zoo.cfg.dynamic.100000003"));
+        assert_eq!(
+            current_dynamic_file(text).as_deref(),
+            Some("/etc/zookeeper/zoo.cfg.dynamic.100000003")
+        );
         assert_eq!(current_dynamic_file("dynamicConfigFile=\n"), None);
     }
 
@@ -164,7 +169,11 @@ mod tests {
             tick_time: 2000,
             dynamic_config_file: "/d".into(),
             bind: Bind::All,
-            encryption: Encryption { port_unification: true, client_tls: true, ..Encryption::default() },
+            encryption: Encryption {
+                port_unification: true,
+                client_tls: true,
+                ..Encryption::default()
+            },
         };
         let text = zoo_cfg(&cfg);
         assert!(text.ends_with("portUnification=true\n"));

@@ -5,7 +5,11 @@
 use super::juju::{Call, Run};
 
 fn listing(calls: &[Call]) -> String {
-    calls.iter().enumerate().map(|(i, c)| format!("  {:>2}. {c}\n", i + 1)).collect()
+    calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("  {:>2}. {c}\n", i + 1))
+        .collect()
 }
 
 fn context(run: &Run) -> String {
@@ -32,8 +36,16 @@ pub(crate) fn assert_exit(run: &Run, code: i32) {
 pub(crate) fn assert_calls(run: &Run, expected: &[&str]) {
     let got: Vec<String> = run.calls.iter().map(ToString::to_string).collect();
     if got != expected {
-        let want: String = expected.iter().enumerate().map(|(i, c)| format!("  {:>2}. {c}\n", i + 1)).collect();
-        let first = got.iter().zip(expected).position(|(g, e)| g != e).unwrap_or(got.len().min(expected.len()));
+        let want: String = expected
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("  {:>2}. {c}\n", i + 1))
+            .collect();
+        let first = got
+            .iter()
+            .zip(expected)
+            .position(|(g, e)| g != e)
+            .unwrap_or(got.len().min(expected.len()));
         panic!(
             "hook tool calls differ (first difference at call {}):\nexpected ({}):\n{want}got: {}",
             first + 1,
@@ -47,7 +59,12 @@ pub(crate) fn assert_calls(run: &Run, expected: &[&str]) {
 #[track_caller]
 pub(crate) fn assert_count(run: &Run, tool: &str, count: usize) {
     let got = run.calls.iter().filter(|c| c.tool == tool).count();
-    assert_eq!(got, count, "expected {count} call(s) to {tool}, got {got}\n{}", context(run));
+    assert_eq!(
+        got,
+        count,
+        "expected {count} call(s) to {tool}, got {got}\n{}",
+        context(run)
+    );
 }
 
 /// No two calls read the same fact: every query tool (everything that is not a write or a
@@ -70,9 +87,18 @@ pub(crate) fn assert_no_repeated_queries(run: &Run) {
         "action-set",
         "action-fail",
     ];
-    let queries: Vec<String> = run.calls.iter().filter(|c| !WRITES.contains(&c.tool.as_str())).map(ToString::to_string).collect();
+    let queries: Vec<String> = run
+        .calls
+        .iter()
+        .filter(|c| !WRITES.contains(&c.tool.as_str()))
+        .map(ToString::to_string)
+        .collect();
     for (i, q) in queries.iter().enumerate() {
-        assert!(!queries[..i].contains(q), "the fact `{q}` was read twice in one run\n{}", context(run));
+        assert!(
+            !queries[..i].contains(q),
+            "the fact `{q}` was read twice in one run\n{}",
+            context(run)
+        );
     }
 }
 
@@ -106,7 +132,12 @@ pub(crate) fn assert_secret_kept_off_argv(run: &Run, needle: &str) {
             context(run)
         );
     }
-    assert!(run.leftovers.is_empty(), "files left in TMPDIR: {:?}\n{}", run.leftovers, context(run));
+    assert!(
+        run.leftovers.is_empty(),
+        "files left in TMPDIR: {:?}\n{}",
+        run.leftovers,
+        context(run)
+    );
 }
 
 /// The log lines (`juju-log` messages) of the run, `LEVEL message`.
@@ -124,7 +155,11 @@ pub(crate) fn logs(run: &Run) -> Vec<String> {
 /// Some `juju-log` line contains `needle`.
 #[track_caller]
 pub(crate) fn assert_logged(run: &Run, needle: &str) {
-    assert!(logs(run).iter().any(|l| l.contains(needle)), "expected a juju-log line containing {needle:?}\n{}", context(run));
+    assert!(
+        logs(run).iter().any(|l| l.contains(needle)),
+        "expected a juju-log line containing {needle:?}\n{}",
+        context(run)
+    );
 }
 
 /// The one call to `tool`; its stdin parsed as JSON.
@@ -132,5 +167,6 @@ pub(crate) fn assert_logged(run: &Run, needle: &str) {
 pub(crate) fn stdin_json(run: &Run, call: &str) -> serde_json::Value {
     let found: Vec<&Call> = run.calls.iter().filter(|c| c.to_string() == call).collect();
     assert_eq!(found.len(), 1, "expected exactly one `{call}`\n{}", context(run));
-    serde_json::from_str(&found[0].stdin).unwrap_or_else(|e| panic!("stdin of `{call}` is not JSON ({e}): {:?}", found[0].stdin))
+    serde_json::from_str(&found[0].stdin)
+        .unwrap_or_else(|e| panic!("stdin of `{call}` is not JSON ({e}): {:?}", found[0].stdin))
 }

@@ -43,12 +43,17 @@ pub(crate) fn pebble(fake: &FakeJuju) -> TestPebble {
 pub(crate) fn warm_pebble(fake: &FakeJuju) -> TestPebble {
     let pebble = pebble(fake);
     let install = run_charm(fake, &Event::hook("install"));
-    assert_eq!(install.code, Some(0), "install failed while warming Pebble: {install:?}");
+    assert_eq!(
+        install.code,
+        Some(0),
+        "install failed while warming Pebble: {install:?}"
+    );
     pebble.take_log();
     pebble
 }
 
 /// Runs the demo binary for `event`.
 pub(crate) fn run_charm(fake: &FakeJuju, event: &Event) -> Run {
-    fake.run(binary(), event).unwrap_or_else(|e| panic!("running {} failed: {e}", event.dispatch_path()))
+    fake.run(binary(), event)
+        .unwrap_or_else(|e| panic!("running {} failed: {e}", event.dispatch_path()))
 }

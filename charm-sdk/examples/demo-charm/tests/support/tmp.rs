@@ -22,7 +22,10 @@ pub(crate) struct TempDir {
 impl TempDir {
     /// Creates `<temp>/<prefix>-<pid>-<n>-<nanos>`.
     pub(crate) fn new(prefix: &str) -> io::Result<Self> {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
         let mut last = io::Error::other("no attempt");
         for _ in 0..64 {
             let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);

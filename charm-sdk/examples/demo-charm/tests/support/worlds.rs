@@ -37,8 +37,18 @@ pub(crate) fn follower(base: FakeJuju) -> FakeJuju {
 /// port 8080 is open, so a reconcile has nothing to change.
 pub(crate) fn steady_leader(base: FakeJuju) -> FakeJuju {
     leader(base)
-        .bag(WEBSITE, UNIT, false, json!({"hostname": "10.1.2.3", "port": "8080", "ingress-address": "10.1.2.3"}))
-        .bag(WEBSITE, APP, true, json!({"url": "http://demo-endpoints:8080/", "secret-user": ADMIN_URI}))
+        .bag(
+            WEBSITE,
+            UNIT,
+            false,
+            json!({"hostname": "10.1.2.3", "port": "8080", "ingress-address": "10.1.2.3"}),
+        )
+        .bag(
+            WEBSITE,
+            APP,
+            true,
+            json!({"url": "http://demo-endpoints:8080/", "secret-user": ADMIN_URI}),
+        )
         .answer("opened-ports", &[], Answer::json(json!(["8080/tcp"])))
 }
 

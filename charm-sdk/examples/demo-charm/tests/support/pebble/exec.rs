@@ -57,7 +57,10 @@ pub(crate) fn post(request: &Request, state: &mut State) -> Response {
         started: false,
     };
     state.execs.insert(task_id.clone(), rec);
-    Response::accepted(&change_id, json!({"task-id": task_id, "environment": {}, "working-dir": "/"}))
+    Response::accepted(
+        &change_id,
+        json!({"task-id": task_id, "environment": {}, "working-dir": "/"}),
+    )
 }
 
 /// `/v1/tasks/<task>/websocket/<name>`: keeps the stream; starts the command once the
@@ -95,12 +98,26 @@ pub(crate) fn websocket(stream: UnixStream, request: &Request, state: &Arc<Mutex
 /// What the emulated command prints: (exit code, stdout, stderr).
 fn emulate(state: &State, command: &[String]) -> (i64, Vec<u8>, Vec<u8>) {
     let read = |path: &str| state.files.get(path).map(|f| f.content.clone());
-    let missing = |tool: &str, path: &str| format!("{tool}: cannot open '{path}' for reading: No such file or directory\n");
+    let missing =
+        |tool: &str, path: &str| format!("{tool}: cannot open '{path}' for reading: No such file or directory\n");
     match command.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["true"] => (0, Vec::new(), Vec::new()),
         ["head", "-n", n, path] => match (n.parse::<usize>(), read(path)) {
-            (Ok(n), Some(content)) => (0, content.split_inclusive(|b| *b == b'\n').take(n).flatten().copied().collect(), Vec::new()),
-            (Err(_), _) => (1, Vec::new(), format!("head: invalid number of lines: '{n}'\n").into_bytes()),
+            (Ok(n), Some(content)) => (
+                0,
+                content
+                    .split_inclusive(|b| *b == b'\n')
+                    .take(n)
+                    .flatten()
+                    .copied()
+                    .collect(),
+                Vec::new(),
+            ),
+            (Err(_), _) => (
+                1,
+                Vec::new(),
+                format!("head: invalid number of lines: '{n}'\n").into_bytes(),
+            ),
             (_, None) => (1, Vec::new(), missing("head", path).into_bytes()),
         },
         ["cat", paths @ ..] => {
@@ -120,7 +137,13 @@ fn emulate(state: &State, command: &[String]) -> (i64, Vec<u8>, Vec<u8>) {
     }
 }
 
-fn run(state: &Mutex<State>, change_id: &str, command: &[String], stdio: Option<UnixStream>, stderr: Option<UnixStream>) {
+fn run(
+    state: &Mutex<State>,
+    change_id: &str,
+    command: &[String],
+    stdio: Option<UnixStream>,
+    stderr: Option<UnixStream>,
+) {
     let Some(stdio) = stdio else { return };
     // Drain stdin up to its end frame, so closing our side never resets unread data.
     loop {

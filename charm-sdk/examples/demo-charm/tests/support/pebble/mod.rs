@@ -91,7 +91,9 @@ impl State {
 
     /// A file's content as text.
     pub(crate) fn file_text(&self, path: &str) -> Option<String> {
-        self.files.get(path).map(|f| String::from_utf8_lossy(&f.content).into_owned())
+        self.files
+            .get(path)
+            .map(|f| String::from_utf8_lossy(&f.content).into_owned())
     }
 }
 
@@ -113,7 +115,10 @@ impl TestPebble {
         let socket = containers_dir.join(container).join("pebble.socket");
         std::fs::create_dir_all(containers_dir.join(container))?;
         let listener = UnixListener::bind(&socket)?;
-        let state = Arc::new(Mutex::new(State { dirs: ["/".to_owned()].into(), ..State::default() }));
+        let state = Arc::new(Mutex::new(State {
+            dirs: ["/".to_owned()].into(),
+            ..State::default()
+        }));
         let stop = Arc::new(AtomicBool::new(false));
         let (shared, stopping) = (state.clone(), stop.clone());
         thread::spawn(move || {
@@ -149,7 +154,10 @@ impl Drop for TestPebble {
 
 fn handle(stream: UnixStream, state: Arc<Mutex<State>>) {
     let Some(request) = read_request(&stream) else { return };
-    if request.header("Upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+    if request
+        .header("Upgrade")
+        .is_some_and(|u| u.eq_ignore_ascii_case("websocket"))
+    {
         exec::websocket(stream, &request, &state);
         return;
     }
@@ -159,9 +167,17 @@ fn handle(stream: UnixStream, state: Arc<Mutex<State>>) {
         .or_else(|| request.json().get("action").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| {
             let multipart = request.header("Content-Type").unwrap_or("").starts_with("multipart");
-            if multipart { "write".into() } else { String::new() }
+            if multipart {
+                "write".into()
+            } else {
+                String::new()
+            }
         });
-    lock(&state).log.push(format!("{} {} {action}", request.method, request.path).trim_end().to_owned());
+    lock(&state).log.push(
+        format!("{} {} {action}", request.method, request.path)
+            .trim_end()
+            .to_owned(),
+    );
     let response = route(&request, &state);
     write_response(&stream, &response);
 }
@@ -179,7 +195,10 @@ fn route(request: &Request, state: &Arc<Mutex<State>>) -> Response {
         ("POST", "/v1/exec") => exec::post(request, &mut lock(state)),
         ("GET", "/v1/checks" | "/v1/notices") => Response::sync(json!([])),
         ("GET", p) if p.starts_with("/v1/changes/") => {
-            let id = p.trim_start_matches("/v1/changes/").trim_end_matches("/wait").to_owned();
+            let id = p
+                .trim_start_matches("/v1/changes/")
+                .trim_end_matches("/wait")
+                .to_owned();
             wait_change(&id, state)
         }
         _ => Response::error(404, "not-found", &format!("cannot find {path}")),
@@ -202,7 +221,8 @@ fn add_layer(request: &Request, state: &mut State) -> Response {
     let mut layers = state.layers.clone();
     match layers.iter().position(|(l, _)| *l == label) {
         Some(_) if body["combine"] != true => return Response::bad_request(format!("layer {label:?} already exists")),
-        Some(i) => match juju_model::pebble::combine_layers([(label.as_str(), &layers[i].1), (label.as_str(), &layer)]) {
+        Some(i) => match juju_model::pebble::combine_layers([(label.as_str(), &layers[i].1), (label.as_str(), &layer)])
+        {
             Ok(combined) => layers[i].1 = combined,
             Err(e) => return Response::bad_request(e.to_string()),
         },
@@ -223,7 +243,11 @@ fn get_services(request: &Request, state: &State) -> Response {
         .iter()
         .filter(|(name, _)| names.is_empty() || names.contains(name))
         .map(|(name, svc)| {
-            let startup = if svc.startup == Some(Startup::Enabled) { "enabled" } else { "disabled" };
+            let startup = if svc.startup == Some(Startup::Enabled) {
+                "enabled"
+            } else {
+                "disabled"
+            };
             let current = state.services.get(name).map(String::as_str).unwrap_or("inactive");
             json!({"name": name, "startup": startup, "current": current})
         })
@@ -239,7 +263,12 @@ fn post_services(request: &Request, state: &mut State) -> Response {
     match action.as_str() {
         "replan" if !names.is_empty() => return Response::bad_request("replan accepts no service names"),
         "replan" => {
-            names = plan.services.iter().filter(|(_, s)| s.startup == Some(Startup::Enabled)).map(|(n, _)| n.clone()).collect()
+            names = plan
+                .services
+                .iter()
+                .filter(|(_, s)| s.startup == Some(Startup::Enabled))
+                .map(|(n, _)| n.clone())
+                .collect()
         }
         "start" | "stop" | "restart" if names.is_empty() => {
             return Response::bad_request(format!("must specify services for {action} action"))

@@ -38,7 +38,12 @@ fn sha1(data: &[u8]) -> [u8; 20] {
                 40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
                 _ => (b ^ c ^ d, 0xCA62_C1D6),
             };
-            let t = a.rotate_left(5).wrapping_add(f).wrapping_add(e).wrapping_add(k).wrapping_add(*wi);
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*wi);
             e = d;
             d = c;
             c = b.rotate_left(30);
@@ -60,7 +65,10 @@ fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
@@ -89,7 +97,11 @@ pub(crate) enum Frame {
 pub(crate) fn read_frame(mut stream: impl Read) -> io::Result<Frame> {
     let mut head = [0u8; 2];
     if let Err(e) = stream.read_exact(&mut head) {
-        return if e.kind() == io::ErrorKind::UnexpectedEof { Ok(Frame::Close) } else { Err(e) };
+        return if e.kind() == io::ErrorKind::UnexpectedEof {
+            Ok(Frame::Close)
+        } else {
+            Err(e)
+        };
     }
     let opcode = head[0] & 0x0f;
     let masked = head[1] & 0x80 != 0;

@@ -143,7 +143,10 @@ impl Charm for Probe {
             }
             Action::Probe => {
                 let peers = ctx.relations("peers")?;
-                let peer = peers.first().map(|r| r.id.to_string()).unwrap_or_else(|| "0".to_owned());
+                let peer = peers
+                    .first()
+                    .map(|r| r.id.to_string())
+                    .unwrap_or_else(|| "0".to_owned());
                 let calls: Vec<(&str, &str, Vec<&str>)> = vec![
                     ("app-write", "relation-set", vec!["-r", &peer, "--app", "k=v"]),
                     ("app-status", "status-set", vec!["--application", "active", "x"]),
@@ -165,7 +168,7 @@ impl Charm for Probe {
                     };
                     results = results
                         .set(format!("{name}.code"), code.to_string())?
-                        .set(format!("{name}.stderr"), stderr)?;
+                        .set(format!("{name}.err"), stderr)?;
                 }
                 Ok(results)
             }
@@ -178,7 +181,11 @@ impl Charm for Probe {
                     .get("secret-uri")
                     .ok_or_else(|| ActionError::failed("no secret-uri yet"))?;
                 let uri = juju_model::SecretUri::new(uri.as_str()).map_err(|e| ActionError::failed(e.to_string()))?;
-                let read = if refresh { SecretRead::Refresh } else { SecretRead::Pinned };
+                let read = if refresh {
+                    SecretRead::Refresh
+                } else {
+                    SecretRead::Pinned
+                };
                 let content = ctx.get_secret(&SecretRef::uri(uri), read)?;
                 Ok(ActionResults::new().set("password", content.get("password").cloned().unwrap_or_default())?)
             }

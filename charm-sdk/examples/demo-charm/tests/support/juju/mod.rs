@@ -19,9 +19,11 @@
 //!   every `key#file=<path>` argument as `key=content` (US separated). Separators that cannot
 //!   occur in a charm's arguments keep newlines, tabs and quotes intact.
 
+mod calls;
+mod event;
+
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fmt;
 use std::fs;
 use std::io;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -31,6 +33,9 @@ use std::process::Command;
 use serde_json::{json, Value};
 
 use super::tmp::TempDir;
+
+pub(crate) use self::calls::{parse_calls, Call};
+pub(crate) use self::event::Event;
 
 /// Every hook tool `ProcessBackend` can run.
 pub(crate) const TOOLS: [&str; 36] = [
@@ -79,40 +84,8 @@ pub(crate) const APP: &str = "demo";
 /// The model uuid in the environment.
 pub(crate) const MODEL_UUID: &str = "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab";
 
-/// Record, section and field separators of `calls.log`.
-pub(crate) const RS: char = '\u{1e}';
-/// Section separator.
-pub(crate) const GS: char = '\u{1d}';
-/// Field separator.
-pub(crate) const US: char = '\u{1f}';
-
 /// The `/bin/sh` fake: the same rules as the compiled one, in POSIX sh (dash).
-const SHELL_TOOL: &str = r#"#!/bin/sh
-# Fake Juju hook tool (charm-sdk process tests): records the call, answers from fixtures.
-tool=${0##*/}
-US=$(printf '\037'); GS=$(printf '\035'); RS=$(printf '\036')
-rec=$tool; key=; files=
-for a in "$@"; do
-  rec="$rec$US$a"
-  case $a in
-    --format=json) ;;
-    *) if [ -z "$key" ]; then key=$a; else key="${key}_$a"; fi ;;
-  esac
-  case $a in
-    *'#file='*) k=${a%%#file=*}; p=${a#*#file=}; files="$files$k=$(cat "$p")$US" ;;
-  esac
-done
-input=$(cat)
-printf '%s%s%s%s%s%s' "$rec" "$GS" "$input" "$GS" "$files" "$RS" >> "$FAKE_JUJU_DIR/calls.log"
-while :; do case $key in */*) key="${key%%/*}~${key#*/}" ;; *) break ;; esac; done
-base="$FAKE_JUJU_DIR/fixtures/$tool.$key"
-if [ ! -e "$base.out" ] && [ ! -e "$base.err" ] && [ ! -e "$base.rc" ]; then base="$FAKE_JUJU_DIR/fixtures/$tool"; fi
-if [ -e "$base.out" ]; then cat "$base.out"; fi
-if [ -e "$base.err" ]; then cat "$base.err" >&2; fi
-rc=0
-if [ -e "$base.rc" ]; then rc=$(cat "$base.rc"); fi
-exit "$rc"
-"#;
+const SHELL_TOOL: &str = include_str!("fake-hook-tool.sh");
 
 /// The fixture key of one argv (see the module docs): arguments without `--format=json`,
 /// joined with `_`, `/` as `~`. Empty for a call with no other argument.
@@ -139,17 +112,27 @@ pub(crate) struct Answer {
 impl Answer {
     /// Prints `value` as JSON, exits 0.
     pub(crate) fn json(value: Value) -> Self {
-        Self { out: Some(format!("{value}\n").into_bytes()), ..Self::default() }
+        Self {
+            out: Some(format!("{value}\n").into_bytes()),
+            ..Self::default()
+        }
     }
 
     /// Prints `text` as is, exits 0.
     pub(crate) fn text(text: impl Into<String>) -> Self {
-        Self { out: Some(text.into().into_bytes()), ..Self::default() }
+        Self {
+            out: Some(text.into().into_bytes()),
+            ..Self::default()
+        }
     }
 
     /// Fails like Juju: `ERROR <message>` on stderr, exit code `rc`.
     pub(crate) fn error(rc: i32, message: &str) -> Self {
-        Self { out: None, err: Some(format!("ERROR {message}\n")), rc: Some(rc) }
+        Self {
+            out: None,
+            err: Some(format!("ERROR {message}\n")),
+            rc: Some(rc),
+        }
     }
 }
 
@@ -160,136 +143,6 @@ pub(crate) enum Tools {
     Shell,
     /// A compiled multi-call binary following the same rules (the benchmark's).
     Binary(PathBuf),
-}
-
-/// The `JUJU_*` variables of one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Event {
-    vars: Vec<(String, String)>,
-}
-
-impl Event {
-    /// A hook: `JUJU_DISPATCH_PATH=hooks/<name>`, `JUJU_HOOK_NAME=<name>`.
-    pub(crate) fn hook(name: &str) -> Self {
-        Self { vars: vec![] }.with("JUJU_DISPATCH_PATH", &format!("hooks/{name}")).with("JUJU_HOOK_NAME", name)
-    }
-
-    /// An action: `actions/<name>`, an empty `JUJU_HOOK_NAME`, and the action's id and tag.
-    pub(crate) fn action(name: &str, id: u32) -> Self {
-        Self { vars: vec![] }
-            .with("JUJU_DISPATCH_PATH", &format!("actions/{name}"))
-            .with("JUJU_HOOK_NAME", "")
-            .with("JUJU_ACTION_NAME", name)
-            .with("JUJU_ACTION_UUID", &id.to_string())
-            .with("JUJU_ACTION_TAG", &format!("action-{id}"))
-    }
-
-    /// `<endpoint>-relation-<kind>` with the relation variables; `JUJU_REMOTE_UNIT` is
-    /// exported empty, as on -created, -broken and app-only -changed (see `remote_unit`).
-    pub(crate) fn relation(endpoint: &str, id: u32, kind: &str, remote_app: &str) -> Self {
-        Self::hook(&format!("{endpoint}-relation-{kind}"))
-            .with("JUJU_RELATION", endpoint)
-            .with("JUJU_RELATION_ID", &format!("{endpoint}:{id}"))
-            .with("JUJU_REMOTE_APP", remote_app)
-            .with("JUJU_REMOTE_UNIT", "")
-    }
-
-    /// Sets `JUJU_REMOTE_UNIT`.
-    pub(crate) fn remote_unit(self, unit: &str) -> Self {
-        self.with("JUJU_REMOTE_UNIT", unit)
-    }
-
-    /// Sets `JUJU_DEPARTING_UNIT` (relation-departed).
-    pub(crate) fn departing(self, unit: &str) -> Self {
-        self.with("JUJU_DEPARTING_UNIT", unit)
-    }
-
-    /// `<container>-pebble-<kind>` with `JUJU_WORKLOAD_NAME`.
-    pub(crate) fn pebble(container: &str, kind: &str) -> Self {
-        Self::hook(&format!("{container}-pebble-{kind}")).with("JUJU_WORKLOAD_NAME", container)
-    }
-
-    /// `secret-<kind>` with the secret variables (`JUJU_SECRET_REVISION` only when given).
-    pub(crate) fn secret(kind: &str, uri: &str, label: &str, revision: Option<u64>) -> Self {
-        let event = Self::hook(&format!("secret-{kind}")).with("JUJU_SECRET_ID", uri).with("JUJU_SECRET_LABEL", label);
-        match revision {
-            Some(revision) => event.with("JUJU_SECRET_REVISION", &revision.to_string()),
-            None => event,
-        }
-    }
-
-    /// `<name>-storage-<kind>` for instance `<name>/<index>` mounted at `location`.
-    pub(crate) fn storage(name: &str, kind: &str, index: u32, location: &str) -> Self {
-        Self::hook(&format!("{name}-storage-{kind}"))
-            .with("JUJU_STORAGE_ID", &format!("{name}/{index}"))
-            .with("JUJU_STORAGE_LOCATION", location)
-            .with("JUJU_STORAGE_KIND", "filesystem")
-    }
-
-    /// Sets (or replaces) one variable.
-    pub(crate) fn with(mut self, name: &str, value: &str) -> Self {
-        self.vars.retain(|(k, _)| k != name);
-        self.vars.push((name.to_owned(), value.to_owned()));
-        self
-    }
-
-    /// The dispatch path (for messages).
-    pub(crate) fn dispatch_path(&self) -> &str {
-        self.vars.iter().find(|(k, _)| k == "JUJU_DISPATCH_PATH").map(|(_, v)| v.as_str()).unwrap_or("")
-    }
-}
-
-/// One recorded hook tool call.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Call {
-    /// The tool (`argv[0]`'s base name).
-    pub(crate) tool: String,
-    /// The arguments, as the tool got them.
-    pub(crate) args: Vec<String>,
-    /// What the charm wrote on stdin.
-    pub(crate) stdin: String,
-    /// The content of each `key#file=<path>` argument, as `(key, content)`.
-    pub(crate) files: Vec<(String, String)>,
-}
-
-impl fmt::Display for Call {
-    /// `tool arg …`, with arguments holding spaces quoted and secret file paths shown as
-    /// `key#file=…` (they are random).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.tool)?;
-        for arg in &self.args {
-            match arg.split_once("#file=") {
-                Some((key, _)) => write!(f, " {key}#file=…")?,
-                None if arg.is_empty() || arg.contains([' ', '"', '\n', '\t']) => write!(f, " {arg:?}")?,
-                None => write!(f, " {arg}")?,
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Parses `calls.log` (see the module docs).
-pub(crate) fn parse_calls(log: &str) -> Vec<Call> {
-    log.split(RS)
-        .filter(|record| !record.is_empty())
-        .map(|record| {
-            let mut sections = record.splitn(3, GS);
-            let mut argv = sections.next().unwrap_or_default().split(US).map(str::to_owned);
-            let tool = argv.next().unwrap_or_default();
-            let stdin = sections.next().unwrap_or_default().to_owned();
-            let files = sections
-                .next()
-                .unwrap_or_default()
-                .split(US)
-                .filter(|f| !f.is_empty())
-                .map(|f| {
-                    let (k, v) = f.split_once('=').unwrap_or((f, ""));
-                    (k.to_owned(), v.to_owned())
-                })
-                .collect();
-            Call { tool, args: argv.collect(), stdin, files }
-        })
-        .collect()
 }
 
 /// The result of one charm run.
@@ -327,7 +180,12 @@ impl FakeJuju {
 
     /// Same, with the tools given.
     pub(crate) fn with_tools(tools: Tools) -> io::Result<Self> {
-        let fake = Self { root: TempDir::new("fakejuju")?, tools, answers: BTreeMap::new(), relation_ids: BTreeMap::new() };
+        let fake = Self {
+            root: TempDir::new("fakejuju")?,
+            tools,
+            answers: BTreeMap::new(),
+            relation_ids: BTreeMap::new(),
+        };
         for dir in ["bin", "fixtures", "tmp", "containers", "charm"] {
             fs::create_dir(fake.root.path().join(dir))?;
         }
@@ -335,7 +193,10 @@ impl FakeJuju {
             .leader(false)
             .config(json!({"port": 8080, "greeting": "Hello from Rust", "log-level": "INFO"}))
             .default_answer("relation-ids", Answer::json(json!([])))
-            .default_answer("relation-get", Answer::error(1, "relation not found (no fixture for this bag)"))
+            .default_answer(
+                "relation-get",
+                Answer::error(1, "relation not found (no fixture for this bag)"),
+            )
             .default_answer("relation-list", Answer::error(1, "relation not found (no fixture)"))
             .default_answer("opened-ports", Answer::json(json!([])))
             .default_answer("state-get", Answer::json(json!({})))
@@ -366,7 +227,11 @@ impl FakeJuju {
     /// Same as [`FakeJuju::answer`], in place (between runs).
     pub(crate) fn set_answer(&mut self, tool: &str, args: &[&str], answer: Answer) {
         let key = fixture_key(args);
-        let name = if key.is_empty() { tool.to_owned() } else { format!("{tool}.{key}") };
+        let name = if key.is_empty() {
+            tool.to_owned()
+        } else {
+            format!("{tool}.{key}")
+        };
         self.answers.insert(name, answer);
     }
 
@@ -389,7 +254,10 @@ impl FakeJuju {
     /// A relation on `endpoint` with `remote_app` and its `units`: `relation-ids`,
     /// `relation-list` (both forms) and empty bags for every unit and both applications.
     pub(crate) fn relation(mut self, endpoint: &str, id: u32, remote_app: &str, units: &[&str]) -> Self {
-        self.relation_ids.entry(endpoint.to_owned()).or_default().push(format!("{endpoint}:{id}"));
+        self.relation_ids
+            .entry(endpoint.to_owned())
+            .or_default()
+            .push(format!("{endpoint}:{id}"));
         let rid = id.to_string();
         self.set_answer("relation-list", &["-r", &rid], Answer::json(json!(units)));
         self.set_answer("relation-list", &["--app", "-r", &rid], Answer::json(json!(remote_app)));
@@ -397,7 +265,11 @@ impl FakeJuju {
             self.set_answer("relation-get", &["-r", &rid, "-", unit], Answer::json(json!({})));
         }
         for app in [remote_app, APP] {
-            self.set_answer("relation-get", &["-r", &rid, "--app", "-", app], Answer::json(json!({})));
+            self.set_answer(
+                "relation-get",
+                &["-r", &rid, "--app", "-", app],
+                Answer::json(json!({})),
+            );
         }
         self
     }
@@ -410,7 +282,11 @@ impl FakeJuju {
     /// The bag of `unit` (or, with `--app`, of application `owner`) in relation `id`.
     pub(crate) fn bag(mut self, id: u32, owner: &str, app: bool, bag: Value) -> Self {
         let rid = id.to_string();
-        let args: Vec<&str> = if app { vec!["-r", &rid, "--app", "-", owner] } else { vec!["-r", &rid, "-", owner] };
+        let args: Vec<&str> = if app {
+            vec!["-r", &rid, "--app", "-", owner]
+        } else {
+            vec!["-r", &rid, "-", owner]
+        };
         self.set_answer("relation-get", &args, Answer::json(bag));
         self
     }
@@ -459,7 +335,9 @@ impl FakeJuju {
         let mut answers = self.answers.clone();
         for (endpoint, ids) in &self.relation_ids {
             // An answer set explicitly (a failure, say) wins over the listing.
-            answers.entry(format!("relation-ids.{endpoint}")).or_insert_with(|| Answer::json(json!(ids)));
+            answers
+                .entry(format!("relation-ids.{endpoint}"))
+                .or_insert_with(|| Answer::json(json!(ids)));
         }
         for (name, answer) in &answers {
             if let Some(out) = &answer.out {
@@ -493,14 +371,20 @@ impl FakeJuju {
         let root = self.root.path();
         let mut path = OsString::from(root.join("bin"));
         path.push(":/usr/bin:/bin");
-        let context = format!("{UNIT}-{}-1", event.dispatch_path().rsplit('/').next().unwrap_or_default());
+        let context = format!(
+            "{UNIT}-{}-1",
+            event.dispatch_path().rsplit('/').next().unwrap_or_default()
+        );
         let mut env: Vec<(OsString, OsString)> = [
             ("JUJU_UNIT_NAME", UNIT),
             ("JUJU_MODEL_NAME", "test"),
             ("JUJU_MODEL_UUID", MODEL_UUID),
             ("JUJU_VERSION", "3.6.4"),
             ("JUJU_CONTEXT_ID", context.as_str()),
-            ("JUJU_AGENT_SOCKET_ADDRESS", "@/var/lib/juju/agents/unit-demo-0/agent.socket"),
+            (
+                "JUJU_AGENT_SOCKET_ADDRESS",
+                "@/var/lib/juju/agents/unit-demo-0/agent.socket",
+            ),
             ("JUJU_AGENT_SOCKET_NETWORK", "unix"),
             ("JUJU_API_ADDRESSES", "10.0.0.1:17070"),
             ("JUJU_MACHINE_ID", ""),
@@ -515,14 +399,17 @@ impl FakeJuju {
         env.push(("FAKE_JUJU_DIR".into(), root.into()));
         env.push(("TMPDIR".into(), root.join("tmp").into()));
         env.push(("CHARM_SDK_PEBBLE_DIR".into(), self.containers_dir().into()));
-        env.extend(event.vars.iter().map(|(k, v)| (k.into(), v.into())));
+        env.extend(event.vars().iter().map(|(k, v)| (k.into(), v.into())));
         env
     }
 
     /// A command running `program` as Juju would for `event` (cwd = the charm dir).
     pub(crate) fn command(&self, program: &Path, event: &Event) -> Command {
         let mut command = Command::new(program);
-        command.env_clear().envs(self.env(event)).current_dir(self.root.path().join("charm"));
+        command
+            .env_clear()
+            .envs(self.env(event))
+            .current_dir(self.root.path().join("charm"));
         command
     }
 

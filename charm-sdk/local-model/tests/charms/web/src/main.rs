@@ -1,0 +1,5 @@
+//! The web fixture charm's binary.
+
+fn main() -> std::process::ExitCode {
+    charm_sdk::main::<local_model_web::Web>()
+}
