@@ -18,15 +18,11 @@
 //! Both types here speak both generations: [`S3Requirer`] with the version it is built
 //! for, [`S3Provider`] answering each requirer in its own generation.
 
-use std::collections::BTreeMap;
-
 use charm_sdk::{Charm, Context, Leader, Relation};
 use juju_model::Databag;
 
-use crate::dataplatform::plan::{plan_write, BagView, SecretContent};
 use crate::dataplatform::protocol::{data_mirror, decode_list, encode_list, DATA, REQUESTED_SECRETS};
-use crate::dataplatform::provider::set_uri;
-use crate::dataplatform::secrets::{publish_owned, read_shared};
+use crate::dataplatform::secrets::{read_v0, write_v0};
 use crate::error::{BagSide, Error, RelationLabel};
 use crate::pyjson;
 use crate::sensitive::Sensitive;
@@ -284,19 +280,12 @@ impl S3Requirer {
         label: &RelationLabel,
         provider: &Databag,
     ) -> Result<S3Info, Error> {
-        let view = BagView::from_bag(provider);
         let secret_fields: Vec<String> = match self.version {
             S3Version::V0 => Vec::new(),
             S3Version::V1 => V1_SECRET_FIELDS.map(str::to_owned).to_vec(),
         };
-        let mut secrets: BTreeMap<_, SecretContent> = BTreeMap::new();
-        for group in view.groups_to_read(&secret_fields) {
-            if let Some(uri) = view.secret_uris.get(&group) {
-                let secret_label = group.label(&self.endpoint, relation.id.0);
-                secrets.insert(group, read_shared(ctx, label, &group.key(), uri, Some(&secret_label))?);
-            }
-        }
-        S3Info::decode(&view.resolve(&secret_fields, &secrets), label)
+        let fields = read_v0(ctx, relation, label, &self.endpoint, provider, &secret_fields)?;
+        S3Info::decode(&fields, label)
     }
 }
 
@@ -376,13 +365,16 @@ impl S3Provider {
         let own = ctx.local_app_data(&request.relation, Some(leader)).map_err(on)?;
         let mut changes: Databag = [(LIB_VERSION.to_owned(), LIB_VERSION_V1.to_owned())].into();
         if request.is_ready() {
-            let plan = plan_write(&request.requested_secrets, &own, &info.fields());
-            for (group, updates) in &plan.secrets {
-                let secret_label = group.label(&self.endpoint, request.relation.id.0);
-                let uri = publish_owned(ctx, leader, &request.relation, label, &secret_label, updates)?;
-                set_uri(&mut changes, &own, group.key(), uri.as_ref().map(|u| u.as_str()));
-            }
-            changes.extend(plan.plain);
+            changes.extend(write_v0(
+                ctx,
+                leader,
+                &request.relation,
+                label,
+                &self.endpoint,
+                &own,
+                &request.requested_secrets,
+                &info.fields(),
+            )?);
             if request.version == S3Version::V0 {
                 changes.insert(DATA.into(), data_mirror(&request.remote));
             }
@@ -464,12 +456,9 @@ pub mod testing {
             S3Version::V1 => {
                 let requested: Vec<String> = V1_SECRET_FIELDS.map(str::to_owned).to_vec();
                 let plan = plan_write(&requested, &Databag::new(), &fields);
-                for (group, updates) in &plan.secrets {
-                    if let Some(secret) = granted(&relation, updates) {
-                        bag.insert(group.key(), secret.uri());
-                        secrets.push(secret);
-                    }
-                }
+                let (uris, granted_secrets) = granted(&relation, &plan);
+                bag.extend(uris.into_iter().map(|(group, uri)| (group.key(), uri)));
+                secrets = granted_secrets;
                 bag.extend(plan.plain.into_iter().filter(|(_, v)| !v.is_empty()));
                 bag.insert(LIB_VERSION.to_owned(), LIB_VERSION_V1.to_owned());
             }

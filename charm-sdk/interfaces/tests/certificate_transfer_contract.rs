@@ -1,11 +1,12 @@
-//! certificate_transfer contract: our provider and requirer through an in-memory Juju, in
-//! both formats (v1 app bag when the requirer announced version 1, the legacy v0 unit bag
-//! otherwise), every bag validated against the reference's wire-format schemas, and the
-//! old v0 library's plain-text values read.
+//! certificate_transfer contract: our provider and requirer taking turns in a multi-unit
+//! model over charm-testing (`tls_support`), in both formats (v1 app bag when the requirer
+//! announced version 1, the legacy v0 unit bag otherwise), every bag validated against the
+//! reference's wire-format schemas, and the old v0 library's plain-text values read.
 
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod interop_support;
 mod tls_support;
 
 use std::cell::RefCell;
@@ -16,8 +17,8 @@ use charm_interfaces::certificate_transfer::{
     CertificateTransferProvider, CertificateTransferRequirer, TrustedCertificates,
 };
 use charm_interfaces::tls::CertificateAuthority;
-use charm_sdk::prelude::*;
 use charm_sdk::Outcome;
+use interop_support::test_charm;
 use juju_model::{Databag, RelationId};
 use tls_support::{assert_side_valid, assert_valid, databags, Model};
 
@@ -26,39 +27,27 @@ thread_local! {
     static GOT: RefCell<Option<TrustedCertificates>> = const { RefCell::new(None) };
 }
 
-struct Sender;
-
-impl Charm for Sender {
-    const CHARMCRAFT: &'static str = "name: ssc\nprovides:\n  send-ca-cert:\n    interface: certificate_transfer\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-    fn new() -> Self {
-        Sender
-    }
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Sender,
+    "name: ssc\nprovides:\n  send-ca-cert:\n    interface: certificate_transfer\n",
+    |ctx| {
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         let cas = CAS.with(|c| c.borrow().clone());
         CertificateTransferProvider::new("send-ca-cert").reconcile(ctx, &leader, &cas)?;
         Ok(())
     }
-}
+);
 
-struct Receiver;
-
-impl Charm for Receiver {
-    const CHARMCRAFT: &'static str = "name: kafka\nrequires:\n  client-cas:\n    interface: certificate_transfer\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-    fn new() -> Self {
-        Receiver
-    }
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Receiver,
+    "name: kafka\nrequires:\n  client-cas:\n    interface: certificate_transfer\n",
+    |ctx| {
         let leader = ctx.leader()?;
         let got = CertificateTransferRequirer::new("client-cas").reconcile(ctx, leader.as_ref())?;
         GOT.with(|g| *g.borrow_mut() = Some(got));
         Ok(())
     }
-}
+);
 
 fn two_cas() -> BTreeSet<String> {
     let a = CertificateAuthority::new_root("CA one", Duration::from_secs(86_400)).unwrap();

@@ -16,7 +16,7 @@ use charm_interfaces::cos::Topology;
 use charm_interfaces::error::RelationLabel;
 use charm_sdk::prelude::*;
 use charm_testing::{Container, Context, Relation, State, TestEvent};
-use interop_support::{python, relation_in, test_charm, validate};
+use interop_support::{python, relation_in, rerun, test_charm, validate};
 use juju_model::{Databag, StatusKind};
 use proptest::prelude::*;
 
@@ -36,10 +36,17 @@ const RULES: &str = r#"groups:
 const DASHBOARD: &str =
     r#"{"title": "Kafka – Overview", "panels": [{"id": 1, "type": "graph"}], "templating": {"list": []}}"#;
 
-test_charm!(
-    Kafka,
-    "name: kafka-k8s\ncontainers: {kafka: {resource: kafka-image}}\nresources: {kafka-image: {type: oci-image}}\nprovides:\n  metrics-endpoint: {interface: prometheus_scrape}\n  grafana-dashboard: {interface: grafana_dashboard}\nrequires:\n  logging: {interface: loki_push_api}\n",
-    |ctx| {
+const KAFKA_YAML: &str = "name: kafka-k8s
+containers: {kafka: {resource: kafka-image}}
+resources: {kafka-image: {type: oci-image}}
+provides:
+  metrics-endpoint: {interface: prometheus_scrape}
+  grafana-dashboard: {interface: grafana_dashboard}
+requires:
+  logging: {interface: loki_push_api}
+";
+
+test_charm!(Kafka, KAFKA_YAML, |ctx| {
     let topology = Topology::from_context(ctx);
     let mut rules = AlertRules::new();
     rules.add_file("kafka.rules", RULES, Some(&topology), Flavour::Prometheus)?;
@@ -57,8 +64,7 @@ test_charm!(
     }
     ctx.add_status(Status::active(format!("{} loki endpoints", endpoints.len())));
     Ok(())
-    }
-);
+});
 
 fn state() -> State {
     State::default()
@@ -121,9 +127,7 @@ print(json.dumps({"groups": rules["groups"]}), end="")
     );
     assert_eq!(written.local_app_data["alert_rules"], expected);
 
-    let again = Context::<Kafka>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<Kafka>(&out);
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
 }
 
@@ -154,9 +158,7 @@ print(lzma.decompress(base64.b64decode(t["content"])).decode(), end="")
     let label = RelationLabel::from_parts("grafana-dashboard", rel.id.0, Some("grafana-k8s"));
     assert_eq!(decode_dashboards(app, &label).unwrap()[0].2, DASHBOARD);
 
-    let again = Context::<Kafka>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<Kafka>(&out);
     assert_eq!(
         again.calls_to("relation-set"),
         0,
@@ -241,9 +243,7 @@ fn loki_endpoints_become_pebble_log_targets() {
     let (_, layer2) = out2.state.get_container("kafka").unwrap().state.layers.last().unwrap();
     assert_eq!(layer2.log_targets["loki/1"].services, vec!["-all"]);
     assert_eq!(layer2.log_targets["loki/1"].location.as_deref(), Some("(removed)"));
-    let out3 = Context::<Kafka>::new()
-        .run(TestEvent::update_status(), out2.state.clone())
-        .unwrap();
+    let out3 = rerun::<Kafka>(&out2);
     assert_eq!(
         out3.state.get_container("kafka").unwrap().state.layers.len(),
         out2.state.get_container("kafka").unwrap().state.layers.len()

@@ -14,7 +14,7 @@ use charm_interfaces::dataplatform::{Credentials, FlagSpelling, Tls};
 use charm_sdk::prelude::*;
 use charm_testing::{Context, Relation, State, TestEvent};
 use interop_support::{
-    ask, bag, hand_over, provider_answers, read_back, relation_in, run_leader, test_charm, validate,
+    ask, bag, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm, validate,
 };
 use juju_model::StatusKind;
 
@@ -49,24 +49,19 @@ test_charm!(
     KafkaBroker,
     "name: kafka-k8s\nprovides: {kafka-client: {interface: kafka_client}}\n",
     |ctx| {
-        let provider = KafkaProvider::new("kafka-client");
-        let leader = ctx.leader()?;
-        for relation in provider.requests(ctx)? {
-            let requests = relation.try_requests()?;
-            let Some(leader) = &leader else { continue };
-            for request in requests {
-                let response = KafkaResponse {
-                    endpoints: "kafka-k8s-0.kafka-k8s-endpoints:9092".into(),
-                    credentials: Credentials::new(format!("relation-{}", relation.incoming.relation.id), "s3cr3t-pw"),
-                    consumer_group_prefix: Some(format!("relation-{}-", relation.incoming.relation.id)),
-                    zookeeper_uris: None,
-                    tls: Some(Tls::disabled()),
-                    tls_spelling: FlagSpelling::EnabledDisabled,
-                    entity: None,
-                };
-                provider.publish(ctx, leader, &relation, request, &response)?;
-            }
-        }
+        let Some(leader) = ctx.leader()? else { return Ok(()) };
+        KafkaProvider::new("kafka-client").answer_all(ctx, &leader, |relation, _| {
+            let id = relation.incoming.relation.id;
+            Some(KafkaResponse {
+                endpoints: "kafka-k8s-0.kafka-k8s-endpoints:9092".into(),
+                credentials: Credentials::new(format!("relation-{id}"), "s3cr3t-pw"),
+                consumer_group_prefix: Some(format!("relation-{id}-")),
+                zookeeper_uris: None,
+                tls: Some(Tls::disabled()),
+                tls_spelling: FlagSpelling::EnabledDisabled,
+                entity: None,
+            })
+        })?;
         Ok(())
     }
 );
@@ -116,9 +111,7 @@ fn requirer_writes_what_the_library_writes_and_waits() {
     );
 
     // Idempotent: a second reconcile sends nothing.
-    let again = Context::<KafkaClient>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<KafkaClient>(&out);
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
 }
 
@@ -164,9 +157,7 @@ fn provider_publishes_secrets_and_requirer_reads_them() {
     assert!(!tls.newest_content().contains_key("tls-ca"));
 
     // Reconciling again changes nothing (no new secret, no new revision, no relation-set).
-    let again = Context::<KafkaBroker>::new()
-        .run(TestEvent::update_status(), broker.state.clone())
-        .unwrap();
+    let again = rerun::<KafkaBroker>(&broker);
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
     assert_eq!(
         again.calls_to("secret-add") + again.calls_to("secret-set"),
@@ -285,29 +276,25 @@ test_charm!(
     Postgres,
     "name: postgresql-k8s\nprovides: {database: {interface: postgresql_client}}\n",
     |ctx| {
-        let provider = PostgresqlProvider::new("database");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
-        for relation in provider.requests(ctx)? {
-            for request in relation.try_requests()? {
-                let user = format!("relation_id_{}", relation.incoming.relation.id);
-                let response = DatabaseResponse {
-                    endpoints: "postgresql-k8s-primary:5432".into(),
-                    read_only_endpoints: Some("postgresql-k8s-replicas:5432".into()),
-                    version: Some("16.6".into()),
-                    uris: Some(
-                        format!(
-                            "postgresql://{user}:pw@postgresql-k8s-primary:5432/{}",
-                            request.typed.database
-                        )
-                        .into(),
-                    ),
-                    credentials: Some(Credentials::new(user, "pw")),
-                    tls: Some(Tls::disabled()),
-                    ..DatabaseResponse::default()
-                };
-                provider.publish(ctx, &leader, &relation, request, &response)?;
-            }
-        }
+        PostgresqlProvider::new("database").answer_all(ctx, &leader, |relation, request| {
+            let user = format!("relation_id_{}", relation.incoming.relation.id);
+            Some(DatabaseResponse {
+                endpoints: "postgresql-k8s-primary:5432".into(),
+                read_only_endpoints: Some("postgresql-k8s-replicas:5432".into()),
+                version: Some("16.6".into()),
+                uris: Some(
+                    format!(
+                        "postgresql://{user}:pw@postgresql-k8s-primary:5432/{}",
+                        request.typed.database
+                    )
+                    .into(),
+                ),
+                credentials: Some(Credentials::new(user, "pw")),
+                tls: Some(Tls::disabled()),
+                ..DatabaseResponse::default()
+            })
+        })?;
         Ok(())
     }
 );
@@ -356,28 +343,24 @@ test_charm!(
     ZooKeeperCharm,
     "name: zookeeper-k8s\nprovides: {zookeeper: {interface: zookeeper}}\n",
     |ctx| {
-        let provider = ZooKeeperProvider::new("zookeeper");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
-        for relation in provider.requests(ctx)? {
-            for request in relation.try_requests()? {
-                let endpoints = "zookeeper-k8s-0.zookeeper-k8s-endpoints:2181".to_owned();
-                let chroot = request.typed.database.clone();
-                let response = DatabaseResponse {
-                    database: Some(chroot.clone()),
-                    chroot: Some(chroot.clone()),
-                    uris: Some(format!("{endpoints}{chroot}").into()),
-                    endpoints,
-                    credentials: Some(Credentials::new(
-                        format!("relation-{}", relation.incoming.relation.id),
-                        "zk-pw",
-                    )),
-                    tls: Some(Tls::disabled()),
-                    tls_spelling: FlagSpelling::EnabledDisabled,
-                    ..DatabaseResponse::default()
-                };
-                provider.publish(ctx, &leader, &relation, request, &response)?;
-            }
-        }
+        ZooKeeperProvider::new("zookeeper").answer_all(ctx, &leader, |relation, request| {
+            let endpoints = "zookeeper-k8s-0.zookeeper-k8s-endpoints:2181".to_owned();
+            let chroot = request.typed.database.clone();
+            Some(DatabaseResponse {
+                database: Some(chroot.clone()),
+                chroot: Some(chroot.clone()),
+                uris: Some(format!("{endpoints}{chroot}").into()),
+                endpoints,
+                credentials: Some(Credentials::new(
+                    format!("relation-{}", relation.incoming.relation.id),
+                    "zk-pw",
+                )),
+                tls: Some(Tls::disabled()),
+                tls_spelling: FlagSpelling::EnabledDisabled,
+                ..DatabaseResponse::default()
+            })
+        })?;
         Ok(())
     }
 );

@@ -19,7 +19,7 @@ use charm_interfaces::dataplatform::{testing, Credentials, FlagSpelling, Require
 use charm_sdk::prelude::*;
 use charm_testing::{Relation, RunOutput, Secret, TestEvent};
 use interop_support::{
-    ask, hand_over, provider_answers, read_back, relation_in, run_leader, test_charm, without_juju_keys,
+    ask, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm, without_juju_keys,
 };
 use juju_model::{Databag, StatusKind};
 
@@ -110,9 +110,7 @@ fn the_v1_request_is_the_python_librarys_bytes() {
     assert_eq!(out.unit_status().kind, StatusKind::Waiting, "{:?}", out.unit_status());
 
     // Reconciling again keeps the salt, hence the request id, and writes nothing.
-    let again = charm_testing::Context::<V1Client>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<V1Client>(&out);
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
 }
 
@@ -140,9 +138,7 @@ fn the_v1_answer_is_the_python_librarys_bytes() {
     assert_eq!(content("tls")["tls"], "false", "TlsSecretBool: a JSON boolean");
     assert_eq!(content("extra")["consumer-group-prefix"], "relation-7-");
 
-    let again = charm_testing::Context::<Broker>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<Broker>(&out);
     assert_eq!(again.calls_to("relation-set") + again.calls_to("secret-set"), 0);
 }
 
@@ -202,9 +198,7 @@ fn our_v1_requirer_and_provider_agree() {
     let (broker_out, broker_rel) = provider_answers::<Broker>(&asked, "kafka-client", "kafka_client", "client");
     let out = read_back::<V1Client>(&client_out, &asked, &broker_out, &broker_rel);
     assert_eq!(out.unit_status(), &Status::active(ACTIVE));
-    let again = charm_testing::Context::<V1Client>::new()
-        .run(TestEvent::update_status(), out.state.clone())
-        .unwrap();
+    let again = rerun::<V1Client>(&out);
     assert_eq!(again.calls_to("relation-set"), 0, "{:?}", again.calls);
 }
 

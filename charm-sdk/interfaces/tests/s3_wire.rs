@@ -192,22 +192,18 @@ test_charm!(
     AzureIntegrator,
     "name: azure-storage-integrator\nprovides: {azure-storage-credentials: {interface: azure_storage}}\n",
     |ctx| {
-        let provider = AzureStorageProvider::new("azure-storage-credentials");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
-        for relation in provider.requests(ctx)? {
-            for request in relation.try_requests()? {
-                let info = AzureStorageInfo {
-                    container: request.typed.container.clone().unwrap_or_default(),
-                    storage_account: "sparkstore".into(),
-                    secret_key: "azure-key==".into(),
-                    connection_protocol: ConnectionProtocol::Abfss,
-                    endpoint: None,
-                    path: Some("spark-events".into()),
-                    resource_group: None,
-                };
-                provider.publish(ctx, &leader, &relation, request, &info)?;
-            }
-        }
+        AzureStorageProvider::new("azure-storage-credentials").answer_all(ctx, &leader, |_, request| {
+            Some(AzureStorageInfo {
+                container: request.typed.container.clone().unwrap_or_default(),
+                storage_account: "sparkstore".into(),
+                secret_key: "azure-key==".into(),
+                connection_protocol: ConnectionProtocol::Abfss,
+                endpoint: None,
+                path: Some("spark-events".into()),
+                resource_group: None,
+            })
+        })?;
         Ok(())
     }
 );
@@ -267,21 +263,17 @@ test_charm!(
     Hub,
     "name: spark-integration-hub-k8s\nprovides: {spark-service-account: {interface: spark_service_account}}\n",
     |ctx| {
-        let provider = SparkServiceAccountProvider::new("spark-service-account");
         let Some(leader) = ctx.leader()? else { return Ok(()) };
-        for relation in provider.requests(ctx)? {
-            for request in relation.try_requests()? {
-                let grant = ServiceAccountGrant {
-                    service_account: request.typed.wire(),
-                    spark_properties: BTreeMap::from([
-                        ("spark.kubernetes.namespace".to_owned(), "spark".to_owned()),
-                        ("spark.eventLog.enabled".to_owned(), "true".to_owned()),
-                    ]),
-                    resource_manifest: Some("apiVersion: v1\nkind: ServiceAccount\n".into()),
-                };
-                provider.publish(ctx, &leader, &relation, request, &grant)?;
-            }
-        }
+        SparkServiceAccountProvider::new("spark-service-account").answer_all(ctx, &leader, |_, request| {
+            Some(ServiceAccountGrant {
+                service_account: request.typed.wire(),
+                spark_properties: BTreeMap::from([
+                    ("spark.kubernetes.namespace".to_owned(), "spark".to_owned()),
+                    ("spark.eventLog.enabled".to_owned(), "true".to_owned()),
+                ]),
+                resource_manifest: Some("apiVersion: v1\nkind: ServiceAccount\n".into()),
+            })
+        })?;
         Ok(())
     }
 );

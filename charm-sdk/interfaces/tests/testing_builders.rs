@@ -424,20 +424,24 @@ fn spark_service_account_builders_match_both_charms() {
 
 // ---- COS --------------------------------------------------------------------------------
 
-test_charm!(
-    Observed,
-    "name: app\nprovides:\n  metrics-endpoint: {interface: prometheus_scrape}\n  grafana-dashboard: {interface: grafana_dashboard}\nrequires:\n  logging: {interface: loki_push_api}\n",
-    |ctx| {
-        let jobs = vec![ScrapeJob::on_port(9100, "/metrics")];
-        MetricsEndpointProvider::new("metrics-endpoint", jobs, AlertRules::new()).reconcile(ctx)?;
-        let dashboard = Dashboard::from_file("app.json", r#"{"title": "App"}"#)?;
-        GrafanaDashboardProvider::new("grafana-dashboard", vec![dashboard]).reconcile(ctx)?;
-        let loki = LokiConsumer::new("logging", AlertRules::new()).reconcile(ctx)?;
-        let urls: Vec<String> = loki.iter().map(|e| format!("{} {}", e.unit, e.url)).collect();
-        ctx.add_status(Status::active(urls.join(", ")));
-        Ok(())
-    }
-);
+const OBSERVED_YAML: &str = "name: app
+provides:
+  metrics-endpoint: {interface: prometheus_scrape}
+  grafana-dashboard: {interface: grafana_dashboard}
+requires:
+  logging: {interface: loki_push_api}
+";
+
+test_charm!(Observed, OBSERVED_YAML, |ctx| {
+    let jobs = vec![ScrapeJob::on_port(9100, "/metrics")];
+    MetricsEndpointProvider::new("metrics-endpoint", jobs, AlertRules::new()).reconcile(ctx)?;
+    let dashboard = Dashboard::from_file("app.json", r#"{"title": "App"}"#)?;
+    GrafanaDashboardProvider::new("grafana-dashboard", vec![dashboard]).reconcile(ctx)?;
+    let loki = LokiConsumer::new("logging", AlertRules::new()).reconcile(ctx)?;
+    let urls: Vec<String> = loki.iter().map(|e| format!("{} {}", e.unit, e.url)).collect();
+    ctx.add_status(Status::active(urls.join(", ")));
+    Ok(())
+});
 
 #[test]
 fn cos_builders_feed_and_read_the_charms_relations() {

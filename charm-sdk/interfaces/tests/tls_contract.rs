@@ -1,11 +1,13 @@
-//! tls-certificates contract: our requirer and provider talk to each other through an
-//! in-memory Juju, and every bag they write validates against the reference's wire-format
-//! schemas (in Rust, and with `validate.py` when Python's `jsonschema` is there). The real
-//! self-signed-certificates sample reads back into our types and re-encodes byte for byte.
+//! tls-certificates contract: our requirer and provider take turns in a multi-unit model
+//! over charm-testing (`tls_support`), and every bag they write validates against the
+//! reference's wire-format schemas (in Rust, and with `validate.py` when Python's
+//! `jsonschema` is there). The real self-signed-certificates sample reads back into our
+//! types and re-encodes byte for byte.
 
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod interop_support;
 mod tls_support;
 
 use std::cell::{Cell, RefCell};
@@ -19,6 +21,7 @@ use charm_interfaces::tls::{
 };
 use charm_sdk::prelude::*;
 use charm_sdk::Outcome;
+use interop_support::test_charm;
 use juju_model::{Databag, RelationId, StatusKind};
 use tls_support::{assert_valid, databags, Model};
 
@@ -41,18 +44,10 @@ fn default_request(unit: &juju_model::UnitName) -> CertRequest {
         .san("10.0.0.5")
 }
 
-struct Kafka;
-
-impl Charm for Kafka {
-    const CHARMCRAFT: &'static str = "name: kafka\nrequires:\n  certificates:\n    interface: tls-certificates\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Kafka
-    }
-
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Kafka,
+    "name: kafka\nrequires:\n  certificates:\n    interface: tls-certificates\n",
+    |ctx| {
         let leader = ctx.leader()?;
         let request = REQUEST
             .with(|r| r.borrow().clone())
@@ -64,20 +59,12 @@ impl Charm for Kafka {
         got?;
         Ok(())
     }
-}
+);
 
-struct Ca;
-
-impl Charm for Ca {
-    const CHARMCRAFT: &'static str = "name: ca\nprovides:\n  certificates:\n    interface: tls-certificates\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Ca
-    }
-
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Ca,
+    "name: ca\nprovides:\n  certificates:\n    interface: tls-certificates\n",
+    |ctx| {
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         let provider = TlsProvider::new("certificates");
         if REVOKE.replace(false) {
@@ -96,7 +83,7 @@ impl Charm for Ca {
         })?;
         Ok(())
     }
-}
+);
 
 fn ok(outcome: Outcome) {
     assert_eq!(outcome, Outcome::Success);

@@ -5,6 +5,8 @@
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod interop_support;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -16,26 +18,19 @@ use charm_interfaces::tls::{
 };
 use charm_sdk::prelude::*;
 use charm_testing::{assert_status, State, TestContext, TestEvent};
+use interop_support::test_charm;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
-struct Kafka;
-
-impl Charm for Kafka {
-    const CHARMCRAFT: &'static str = r#"
+test_charm!(
+    Kafka,
+    r#"
 name: kafka
 requires:
   certificates: {interface: tls-certificates, limit: 1}
   client-cas: {interface: certificate_transfer}
-"#;
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Kafka
-    }
-
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+"#,
+    |ctx| {
         let leader = ctx.leader()?;
         let cas = CertificateTransferRequirer::new("client-cas").reconcile(ctx, leader.as_ref())?;
         let request = CertRequest::new("kafka-0.kafka-endpoints").dns("kafka-0");
@@ -50,20 +45,12 @@ requires:
         )));
         Ok(())
     }
-}
+);
 
-struct Ca;
-
-impl Charm for Ca {
-    const CHARMCRAFT: &'static str = "name: ca\nprovides:\n  certificates: {interface: tls-certificates}\n";
-    type Config = serde_json::Value;
-    type Action = NoActions;
-
-    fn new() -> Self {
-        Ca
-    }
-
-    fn reconcile(&self, ctx: &mut Context<'_, Self>) -> Result<(), Stop> {
+test_charm!(
+    Ca,
+    "name: ca\nprovides:\n  certificates: {interface: tls-certificates}\n",
+    |ctx| {
         let Some(leader) = ctx.leader()? else { return Ok(()) };
         let ca = CertificateAuthority::new_root("ca", 365 * DAY)?;
         TlsProvider::new("certificates").reconcile(ctx, &leader, |req| {
@@ -71,7 +58,7 @@ impl Charm for Ca {
         })?;
         Ok(())
     }
-}
+);
 
 #[test]
 fn requirer_charm_gets_its_certificate_from_the_testing_provider() {

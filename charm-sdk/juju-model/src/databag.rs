@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use crate::Error;
 
+mod plain;
+
 /// One databag as Juju stores it.
 pub type Databag = BTreeMap<String, String>;
 
@@ -24,7 +26,9 @@ pub trait Codec {
 }
 
 /// Each top-level field is stored as its plain string; non-string fields (numbers, bools,
-/// lists, maps) are stored as JSON text. `None` fields are left out.
+/// lists, maps) are stored as JSON text. `None` fields are left out. Decoding is driven by
+/// the target type: a `String` field takes the text as it is (even `0` or `[]`), other
+/// fields parse it as JSON (see [`plain`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PlainStrings;
 
@@ -52,28 +56,7 @@ impl Codec for PlainStrings {
     }
 
     fn decode<T: DeserializeOwned>(bag: &Databag) -> Result<T, Error> {
-        // Strings that hold JSON (lists, numbers, bools) are tried as JSON first for the
-        // field types that need it; plain text stays a string.
-        let map: serde_json::Map<String, Value> = bag
-            .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-            .collect();
-        match serde_json::from_value(Value::Object(map)) {
-            Ok(v) => Ok(v),
-            Err(first) => {
-                let map: serde_json::Map<String, Value> = bag
-                    .iter()
-                    .map(|(k, v)| {
-                        let parsed = match serde_json::from_str::<Value>(v) {
-                            Ok(j @ (Value::Array(_) | Value::Object(_) | Value::Bool(_) | Value::Number(_))) => j,
-                            _ => Value::String(v.clone()),
-                        };
-                        (k.clone(), parsed)
-                    })
-                    .collect();
-                serde_json::from_value(Value::Object(map)).map_err(|_| Error::Codec(first.to_string()))
-            }
-        }
+        T::deserialize(plain::Bag(bag)).map_err(|e| Error::Codec(e.to_string()))
     }
 }
 

@@ -178,3 +178,31 @@ fn bundles_with_overlays_deploy_and_relate() {
     let table = model.ok(&["status"]);
     assert!(table.contains("one:db") && table.contains("one/0*"), "{table}");
 }
+
+#[test]
+fn timers_fire_update_status_and_secret_expiry() {
+    use std::os::unix::fs::PermissionsExt;
+    let source = tempfile::tempdir().unwrap();
+    let dir = source.path().join("timed");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("metadata.yaml"), "name: timed\n").unwrap();
+    std::fs::write(
+        dir.join("dispatch"),
+        "#!/bin/sh\nset -e\necho \"$JUJU_HOOK_NAME $JUJU_SECRET_REVISION\" >> hooks.log\n\
+         if [ \"$JUJU_HOOK_NAME\" = install ]; then secret-add --owner unit --expire 1s --label t token=abc >/dev/null; fi\n\
+         if [ \"$JUJU_HOOK_NAME\" = secret-expired ]; then secret-remove \"$JUJU_SECRET_ID\" --revision \"$JUJU_SECRET_REVISION\"; fi\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(dir.join("dispatch"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let model = Model::up("300ms");
+    model.ok(&["deploy", dir.to_str().unwrap()]);
+    let log = model.path().join("units/timed-0/charm/hooks.log");
+    support::eventually(20, "update-status and secret-expired", || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.lines().filter(|l| l.starts_with("update-status")).count() >= 3 && text.contains("secret-expired 1")
+    });
+    // The owner removed the expired revision, so the secret is gone from the model.
+    support::eventually(10, "the expired secret to be removed", || {
+        model.ok(&["secrets", "--format", "json"]).trim() == "{}"
+    });
+}

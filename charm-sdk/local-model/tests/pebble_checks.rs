@@ -150,8 +150,10 @@ fn tcp_and_exec_checks_and_stop_start() {
     if !need_root() {
         return;
     }
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // Listens on the unit's address; the check names it by the hosts file's name.
+    let listener = TcpListener::bind("127.0.1.250:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let host = pebble_common::host_name("unit-0/workload");
     let harness = Harness::start();
     std::fs::create_dir_all(harness.data()).unwrap();
     std::fs::write(harness.data().join("ok"), "").unwrap();
@@ -162,7 +164,7 @@ checks:
     override: replace
     period: 200ms
     threshold: 2
-    tcp: {{port: {port}, host: 127.0.0.1}}
+    tcp: {{port: {port}, host: {host}}}
   file:
     override: replace
     level: ready
@@ -180,7 +182,7 @@ checks:
 
     drop(listener);
     assert!(harness.wait_event(Duration::from_secs(5), is_failed("port")).is_some());
-    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let listener = TcpListener::bind(("127.0.1.250", port)).unwrap();
     assert!(harness
         .wait_event(Duration::from_secs(5), is_recovered("port"))
         .is_some());

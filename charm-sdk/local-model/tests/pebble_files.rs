@@ -160,7 +160,7 @@ fn outside_binds_and_read_only_binds_are_refused() {
     let ro = client.push("/opt/app/new", b"x", &PushOptions::default()).unwrap_err();
     assert!(ro.to_string().contains("read-only file system"), "{ro}");
     let hosts = client.pull("/etc/hosts").unwrap();
-    assert!(String::from_utf8_lossy(&hosts).contains("unit-0/workload-host.test-endpoints"));
+    assert!(String::from_utf8_lossy(&hosts).contains("unit-0-workload-host.test-endpoints"));
     let relative = client.push("data/x", b"x", &PushOptions::default()).unwrap_err();
     assert!(relative.to_string().contains("paths must be absolute"), "{relative}");
     harness.shutdown();

@@ -271,3 +271,34 @@ services:
     assert_eq!(one.lines().count(), 1);
     harness.shutdown();
 }
+
+#[test]
+fn long_socket_paths_are_bound() {
+    if !need_root() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir
+        .path()
+        .join("a".repeat(60))
+        .join("b".repeat(60))
+        .join("containers/workload");
+    let socket = deep.join("pebble.socket");
+    assert!(socket.as_os_str().len() > 108);
+    let sandbox = pebble_common::sandbox(
+        "unit-9/workload",
+        &dir.path().join("root"),
+        std::net::Ipv4Addr::new(127, 0, 1, 249),
+        Vec::new(),
+    );
+    let (tx, _events) = std::sync::mpsc::channel();
+    let server = local_model::pebble::PebbleServer::start(&socket, sandbox, tx).unwrap();
+    assert!(socket.exists(), "the socket is in the long directory");
+    // Clients reach it through a shorter path (the charm's is bind-mounted, short).
+    let short = dir.path().join("s");
+    std::os::unix::fs::symlink(&deep, &short).unwrap();
+    let client = charm_sdk::pebble::Client::new(short.join("pebble.socket")).unwrap();
+    assert!(client.system_info().is_ok());
+    server.shutdown().unwrap();
+    assert!(!socket.exists());
+}

@@ -160,8 +160,13 @@ fn two_units_same_port_different_addresses() {
                 std::fs::read_to_string(dir.path().join(format!("zookeeper-k8s-{n}/pebble.log"))).unwrap_or_default();
             panic!("no imok from {address}:{PORT}; service output:\n{log}");
         }
-        let srvr = four_letter(*address, "srvr");
-        assert!(srvr.contains("Mode: standalone"), "{srvr}");
+        // `imok` only says the process runs; `srvr` answers once it serves requests.
+        let mut srvr = String::new();
+        let serving = wait_until(Duration::from_secs(60), || {
+            srvr = four_letter(*address, "srvr");
+            srvr.contains("Mode: standalone")
+        });
+        assert!(serving, "{srvr}");
         eprintln!("{address}:{PORT} srvr:\n{srvr}");
     }
     // Each unit's data went to its own directory, owned by the zookeeper user.

@@ -21,7 +21,7 @@ use zookeeper_k8s::admin::health::{probe, Health};
 use zookeeper_k8s::admin::{AdminConnector, ClientAcl, ConnectOptions};
 use zookeeper_k8s::render::dynamic::dynamic_file;
 use zookeeper_k8s::render::{
-    server_jaas, zoo_cfg, Bind, Encryption, JaasUsers, Role, ServerLine, StorePasswords, ZooCfg,
+    current_dynamic_file, server_jaas, zoo_cfg, Bind, Encryption, JaasUsers, Role, ServerLine, StorePasswords, ZooCfg,
 };
 use zookeeper_k8s::ZkAdminConnector;
 
@@ -98,13 +98,20 @@ impl Drop for Server {
     }
 }
 
-/// zoo.cfg as the charm renders it, minus the Prometheus provider Debian does not ship.
+/// zoo.cfg as the charm renders it (keeping the dynamic file ZooKeeper uses now), minus the
+/// Prometheus provider Debian does not ship.
 fn write_cfg(server: &Server, encryption: Encryption) {
+    let current = std::fs::read_to_string(server.dir.join("zoo.cfg")).ok();
+    let dynamic = current
+        .as_deref()
+        .and_then(current_dynamic_file)
+        .filter(|path| Path::new(path).exists())
+        .unwrap_or_else(|| server.dir.join("zookeeper-dynamic.properties").display().to_string());
     let text = zoo_cfg(&ZooCfg {
         init_limit: 5,
         sync_limit: 2,
         tick_time: 2000,
-        dynamic_config_file: server.dir.join("zookeeper-dynamic.properties").display().to_string(),
+        dynamic_config_file: dynamic,
         bind: Bind::Address(ip(server.id)),
         encryption,
     });
@@ -127,17 +134,24 @@ fn write_cfg(server: &Server, encryption: Encryption) {
     std::fs::write(server.dir.join("zoo.cfg"), text).unwrap();
 }
 
+fn users(quorum_users: &[(&str, &str)], learner: (&str, &str)) -> JaasUsers {
+    JaasUsers {
+        super_password: SUPER_PW.into(),
+        quorum_users: quorum_users
+            .iter()
+            .map(|(u, p)| ((*u).to_owned(), (*p).to_owned()))
+            .collect(),
+        learner: (learner.0.to_owned(), learner.1.to_owned()),
+        clients: BTreeMap::from([("relation-7".to_owned(), "relation-7-pw".to_owned())]),
+    }
+}
+
 fn prepare(root: &Path, id: u32, seed: &[ServerLine]) -> Server {
     let dir = root.join(format!("zk{id}"));
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::write(dir.join("data/myid"), format!("{id}\n")).unwrap();
     std::fs::write(dir.join("zookeeper-dynamic.properties"), dynamic_file(seed)).unwrap();
-    let users = JaasUsers {
-        super_password: SUPER_PW.into(),
-        quorum_users: vec![("sync".into(), "real-test-sync-pw".into())],
-        learner: ("sync".into(), "real-test-sync-pw".into()),
-        clients: BTreeMap::from([("relation-7".to_owned(), "relation-7-pw".to_owned())]),
-    };
+    let users = users(&[("sync", "old-sync-pw")], ("sync", "old-sync-pw"));
     std::fs::write(dir.join("jaas.cfg"), server_jaas(&users)).unwrap();
     let server = Server { id, dir, child: None };
     write_cfg(&server, Encryption::default());
@@ -206,11 +220,8 @@ fn rendered_configuration_runs_a_real_ensemble_through_join_and_tls_switch() {
     // The second joins as an observer, then the leader promotes it.
     let mut b = prepare(&root, 2, &[line(1, Role::Participant), line(2, Role::Observer)]);
     b.start();
-    wait_for(
-        &b,
-        "a synced observer",
-        |h| matches!(h, Health::Serving { role, synced: true, .. } if role == "observer"),
-    );
+    // Outside the membership it serves as an observer or a non-voting follower.
+    wait_for(&b, "synced", Health::is_healthy);
     let options = ConnectOptions {
         hosts: vec![format!("{}:2181", ip(1))],
         username: "super".into(),
@@ -281,6 +292,50 @@ fn rendered_configuration_runs_a_real_ensemble_through_join_and_tls_switch() {
     .expect("TLS client");
     assert!(admin.exists("/kafka").expect("exists").is_some());
     drop(admin);
+
+    // Rotating the quorum password: accept the other user, switch to it, drop the old one.
+    let phases = [
+        users(
+            &[("sync", "old-sync-pw"), ("sync-alt", "new-sync-pw")],
+            ("sync", "old-sync-pw"),
+        ),
+        users(
+            &[("sync", "old-sync-pw"), ("sync-alt", "new-sync-pw")],
+            ("sync-alt", "new-sync-pw"),
+        ),
+        users(&[("sync-alt", "new-sync-pw")], ("sync-alt", "new-sync-pw")),
+    ];
+    for jaas in &phases {
+        for server in [&mut a, &mut b] {
+            std::fs::write(server.dir.join("jaas.cfg"), server_jaas(jaas)).unwrap();
+            server.stop();
+            server.start();
+            serving(server);
+        }
+        serving(&a);
+        serving(&b);
+    }
+
+    // And back to plain quorum, again in three rolling steps.
+    let steps = [(false, true, true), (false, false, true), (false, false, false)];
+    for (client_tls, ssl_quorum, port_unification) in steps {
+        for (i, server) in [&mut a, &mut b].into_iter().enumerate() {
+            let encryption = Encryption {
+                stores: Some(pw[i].clone()),
+                client_tls,
+                ssl_quorum,
+                port_unification,
+            };
+            write_cfg(server, encryption);
+            server.stop();
+            server.start();
+            serving(server);
+        }
+        serving(&a);
+        serving(&b);
+    }
+    let zoo = std::fs::read_to_string(b.dir.join("zoo.cfg")).unwrap();
+    assert!(!zoo.contains("ssl"), "{zoo}");
     a.stop();
     b.stop();
     let _ = std::fs::remove_dir_all(&root);

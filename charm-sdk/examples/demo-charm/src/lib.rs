@@ -88,18 +88,17 @@ impl Charm for Demo {
         let peers = ctx.relation("cluster")?.or_waiting("waiting for the peer relation")?;
 
         // The admin password: the leader creates it once and tells the peers where it is.
-        let admin = match &leader {
-            Some(leader) => {
+        // The URI in peer data is the fast path: no secret-info-get once it is published.
+        let published = ctx.local_app_data(&peers, leader.as_ref())?.get(ADMIN_SECRET_KEY).cloned();
+        let admin = match (&leader, published) {
+            (_, Some(uri)) => juju_model::SecretUri::new(uri)?,
+            (Some(leader), None) => {
                 let uri = ctx.ensure_app_secret(leader, admin_secret_meta(), new_admin_content)?;
                 let bag = [(ADMIN_SECRET_KEY.to_owned(), uri.to_string())].into();
                 ctx.update_app_data(&peers, leader, &bag)?;
                 uri
             }
-            None => {
-                let bag = ctx.local_app_data(&peers, None)?;
-                let uri = bag.get(ADMIN_SECRET_KEY).or_waiting("waiting for the leader to create the admin password")?;
-                juju_model::SecretUri::new(uri.as_str())?
-            }
+            (None, None) => return Err(Stop::waiting("waiting for the leader to create the admin password")),
         };
 
         // An optional upstream, from the backend relation's application data.
@@ -126,10 +125,13 @@ impl Charm for Demo {
             let unit_bag = [("hostname".to_owned(), address.clone()), ("port".to_owned(), config.port.to_string())].into();
             ctx.update_unit_data(&client, &unit_bag)?;
             if let Some(leader) = &leader {
-                ctx.grant_secret(&admin, &client, None)?;
                 let url = format!("http://{}-endpoints:{}/", ctx.app(), config.port);
                 let app_bag = [("url".to_owned(), url), ("secret-user".to_owned(), admin.to_string())].into();
-                ctx.update_app_data(&client, leader, &app_bag)?;
+                // The grant and the bag commit together, so an unchanged bag means the
+                // grant is already there: no secret-grant on every hook.
+                if ctx.update_app_data(&client, leader, &app_bag)? {
+                    ctx.grant_secret(&admin, &client, None)?;
+                }
             }
         }
 
@@ -160,8 +162,12 @@ impl Charm for Demo {
             }
             Action::ShowPage { lines } => {
                 let web = ctx.container("web").map_err(|_| ActionError::failed("the web container is not reachable"))?;
-                let page = workload::head(web.as_ref(), lines)?;
-                Ok(ActionResults::new().set("page", page)?)
+                match workload::head(web.as_ref(), lines) {
+                    Ok(page) => Ok(ActionResults::new().set("page", page)?),
+                    // The page may not exist yet: that is the operator's answer, not a crash.
+                    Err(e @ charm_sdk::pebble::PebbleError::Exec { .. }) => Err(ActionError::failed(format!("cannot read the page: {e}"))),
+                    Err(e) => Err(e.into()),
+                }
             }
         }
     }

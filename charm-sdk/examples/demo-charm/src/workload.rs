@@ -50,9 +50,12 @@ pub(crate) fn ensure_service(web: &dyn Pebble, config: &Config) -> Result<bool, 
     ensure_layer(web, LAYER_LABEL, &web_layer(config))
 }
 
-/// Stops the service (teardown).
+/// Stops the service (teardown); nothing to do when the layer was never added.
 pub(crate) fn stop(web: &dyn Pebble) -> Result<(), PebbleError> {
-    web.stop_services(&[SERVICE])
+    if web.get_plan()?.services.contains_key(SERVICE) {
+        web.stop_services(&[SERVICE])?;
+    }
+    Ok(())
 }
 
 /// The first `lines` lines of the served page, read with `head` in the container.

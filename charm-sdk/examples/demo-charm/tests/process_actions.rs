@@ -152,19 +152,19 @@ fn show_page_reads_the_page_through_pebble_exec() {
     );
 }
 
-/// The exec error fails the hook (not just the action), and its message has the exit code
-/// but not the command's stderr: both reported as findings, asserted here as they are.
+/// A missing page fails the action (not the hook), and the message carries the command's
+/// stderr so the operator sees why.
 #[test]
-fn show_page_before_the_page_exists_fails_the_hook_with_the_command_error() {
+fn show_page_before_the_page_exists_fails_the_action_with_the_command_error() {
     let fake = with_params(steady_leader(), json!({"lines": 2}));
     let _pebble = pebble(&fake);
     let run = run_charm(&fake, &Event::action("show-page", 9));
-    assert_exit(&run, 1);
+    assert_exit(&run, 0);
     assert_calls(
         &run,
         &[
             "action-get --format=json",
-            "juju-log --log-level ERROR -- \"command [\\\"head\\\", \\\"-n\\\", \\\"2\\\", \\\"/srv/www/index.html\\\"] exited with code 1\"",
+            "action-fail -- \"cannot read the page: command \\\"head\\\" exited with code 1: head: cannot open '/srv/www/index.html' for reading: No such file or directory\"",
         ],
     );
 }

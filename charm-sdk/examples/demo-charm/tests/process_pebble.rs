@@ -88,7 +88,6 @@ fn without_pebble_the_leader_waits_after_doing_the_juju_side() {
             "config-get --format=json --all",
             "is-leader --format=json",
             "relation-ids cluster --format=json",
-            "secret-info-get --format=json --label admin-password",
             "relation-get --format=json -r 1 --app - demo",
             "relation-ids backend --format=json",
             "status-set --application=false waiting -- \"waiting for Pebble in container web\"",

@@ -139,6 +139,29 @@ impl<I: Interface> Provider<I> {
             .publish(ctx, leader, &relation.incoming, &request.raw, &fields)
     }
 
+    /// Publishes `respond`'s answer to every request on every relation (leader only: the
+    /// token proves it), the usual whole provider reconcile. `respond` returning `None`
+    /// leaves a request unanswered for now (the workload is not ready for it); a relation
+    /// whose requests cannot be understood stops the pass with that error (Blocked, naming
+    /// the relation). Returns how many requests were answered.
+    pub fn answer_all<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        leader: &Leader,
+        mut respond: impl FnMut(&RelationRequests<I::Request>, &Request<I::Request>) -> Option<I::Response>,
+    ) -> Result<usize, Error> {
+        let mut answered = 0;
+        for relation in self.requests(ctx)? {
+            for request in relation.try_requests()? {
+                if let Some(response) = respond(&relation, request) {
+                    self.publish(ctx, leader, &relation, request, &response)?;
+                    answered += 1;
+                }
+            }
+        }
+        Ok(answered)
+    }
+
     /// Replaces the `status` list on the relation (`raise_status`/`resolve_status`; an
     /// empty list removes the key, as `clear_statuses` does).
     pub fn set_statuses<C: Charm>(

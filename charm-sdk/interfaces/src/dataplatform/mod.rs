@@ -1,6 +1,6 @@
-//! The data-platform client interfaces (`data_interfaces` v0 wire format, with the provider
-//! half of v1): `kafka_client`, `zookeeper`, `postgresql_client`, and the engine that
-//! s3 v1, azure_storage and spark_service_account reuse.
+//! The data-platform client interfaces (`data_interfaces` v0 and v1 wire formats, both
+//! sides): `kafka_client`, `zookeeper`, `postgresql_client`, and the engine that s3 v1,
+//! azure_storage and spark_service_account reuse.
 //!
 //! Why one engine: every one of these interfaces is the same protocol with a different
 //! field list. The requirer lists the fields it wants hidden (`requested-secrets`); the
@@ -12,6 +12,13 @@
 //! the Python library breaks a real integration, so it is written once ([`plan`],
 //! `secrets`, [`provider`], [`requirer`]) and each interface only declares its fields
 //! ([`Interface`]).
+//!
+//! Generations: a requirer writes v0 (the default, what every deployed Python requirer
+//! writes), v1, or v1 with the v0 keys alongside ([`RequirerProtocol`]), and reads the
+//! answer in whichever layout the provider chose; a provider answers each requirer in its
+//! own generation ([`v1`] has the v1 layout and what the Python library does with it).
+//! With the `testing` feature, `testing` builds either side as the Canonical charms write
+//! it.
 //!
 //! Sources: canonical/data-platform-libs `lib/charms/data_platform_libs/v0/data_interfaces.py`
 //! (LIBPATCH 59) and `v1/data_interfaces.py` (LIBPATCH 3); kafka-operator and

@@ -15,7 +15,7 @@ use juju_model::Databag;
 use super::plan::plan_write;
 use super::protocol::{data_mirror, SecretGroup, DATA};
 use super::request::{decode_requirer_bag, Protocol, RemoteRequest, RequirerData};
-use super::secrets::{publish_owned, read_shared};
+use super::secrets::{publish_owned, read_shared, write_v0};
 use super::v1;
 use crate::error::{Error, RelationLabel};
 use crate::pyjson::PyValue;
@@ -138,15 +138,16 @@ impl DataProvider {
         request: &RemoteRequest,
         fields: &[(String, String)],
     ) -> Result<Databag, Error> {
-        let relation = &incoming.relation;
-        let plan = plan_write(&request.requested_secrets, own, fields);
-        let mut changes = Databag::new();
-        for (group, updates) in &plan.secrets {
-            let secret_label = group.label(&self.endpoint, relation.id.0);
-            let uri = publish_owned(ctx, leader, relation, &incoming.label, &secret_label, updates)?;
-            set_uri(&mut changes, own, group.key(), uri.as_ref().map(|u| u.as_str()));
-        }
-        changes.extend(plan.plain);
+        let mut changes = write_v0(
+            ctx,
+            leader,
+            &incoming.relation,
+            &incoming.label,
+            &self.endpoint,
+            own,
+            &request.requested_secrets,
+            fields,
+        )?;
         if self.spec.provider_mirror {
             changes.insert(DATA.to_owned(), data_mirror(&incoming.remote));
         }

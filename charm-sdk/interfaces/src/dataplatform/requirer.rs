@@ -11,15 +11,12 @@
 //! `<endpoint>.<id>.<request-id>.<group>.secret` for v1), so later `secret-changed`
 //! events name the relation.
 
-use std::collections::BTreeMap;
-
 use charm_sdk::{Charm, Context, Leader, Relation};
 use juju_model::Databag;
 
-use super::plan::{plan_write, BagView, SecretContent};
 use super::protocol::{data_mirror, encode_list, SecretGroup, DATA, PROVIDED_SECRETS, REQUESTED_SECRETS};
 use super::provider::{set_uri, Spec};
-use super::secrets::{publish_owned, read_shared};
+use super::secrets::{publish_owned, read_shared, read_v0, write_v0};
 use super::v1;
 use crate::error::{Error, RelationLabel};
 use crate::pyjson::{self, PyValue};
@@ -237,13 +234,16 @@ impl DataRequirer {
         fields: &[(String, String)],
         app: &mut Databag,
     ) -> Result<(), Error> {
-        let plan = plan_write(&self.provided_secrets, own, fields);
-        for (group, updates) in &plan.secrets {
-            let secret_label = group.label(&self.endpoint, relation.id.0);
-            let uri = publish_owned(ctx, leader, relation, label, &secret_label, updates)?;
-            set_uri(app, own, group.key(), uri.as_ref().map(|u| u.as_str()));
-        }
-        app.extend(plan.plain);
+        app.extend(write_v0(
+            ctx,
+            leader,
+            relation,
+            label,
+            &self.endpoint,
+            own,
+            &self.provided_secrets,
+            fields,
+        )?);
         Ok(())
     }
 
@@ -363,17 +363,7 @@ impl DataRequirer {
         } else if v1::is_v1(&remote) {
             self.resolve_v1(ctx, relation, label, &remote, resource)?
         } else {
-            let view = BagView::from_bag(&remote);
-            let mut secrets: BTreeMap<_, SecretContent> = BTreeMap::new();
-            for group in view.groups_to_read(&self.requested_secrets) {
-                let Some(uri) = view.secret_uris.get(&group) else {
-                    continue;
-                };
-                let secret_label = group.label(&self.endpoint, relation.id.0);
-                let content = read_shared(ctx, label, &group.key(), uri, Some(&secret_label))?;
-                secrets.insert(group, content);
-            }
-            view.resolve(&self.requested_secrets, &secrets)
+            read_v0(ctx, relation, label, &self.endpoint, &remote, &self.requested_secrets)?
         };
         Ok(Answer {
             relation: relation.clone(),

@@ -5,12 +5,62 @@
 //! This is the only place the family touches secret hook tools, so the rules "never put
 //! content in an error" and "a missing grant is bad remote data, not a crash" hold once.
 
+use std::collections::BTreeMap;
+
 use charm_sdk::backend::ToolErrorKind;
 use charm_sdk::{Charm, Context, Leader, Relation, SecretMeta, SecretRead, SecretRef};
-use juju_model::SecretUri;
+use juju_model::{Databag, SecretUri};
 
-use super::plan::{apply, SecretContent};
+use super::plan::{apply, plan_write, BagView, SecretContent};
+use super::provider::set_uri;
 use crate::error::{Error, RelationLabel};
+
+/// Writes `fields` the v0 way on `relation`: those named in `secret_fields` (the other
+/// side's list) into this application's per-group secrets labelled
+/// `<endpoint>.<id>.<group>.secret`, their URIs under `secret-<group>`; the rest as plain
+/// keys. Returns the changes for this application's bag (`own` is its current content).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn write_v0<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: &Leader,
+    relation: &Relation,
+    label: &RelationLabel,
+    endpoint: &str,
+    own: &Databag,
+    secret_fields: &[String],
+    fields: &[(String, String)],
+) -> Result<Databag, Error> {
+    let plan = plan_write(secret_fields, own, fields);
+    let mut changes = Databag::new();
+    for (group, updates) in &plan.secrets {
+        let secret_label = group.label(endpoint, relation.id.0);
+        let uri = publish_owned(ctx, leader, relation, label, &secret_label, updates)?;
+        set_uri(&mut changes, own, group.key(), uri.as_ref().map(|u| u.as_str()));
+    }
+    changes.extend(plan.plain);
+    Ok(changes)
+}
+
+/// Reads a bag written the v0 way: every field, those named in `secret_fields` from the
+/// secrets the bag points to (read with our label `<endpoint>.<id>.<group>.secret`).
+pub(crate) fn read_v0<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    relation: &Relation,
+    label: &RelationLabel,
+    endpoint: &str,
+    bag: &Databag,
+    secret_fields: &[String],
+) -> Result<Databag, Error> {
+    let view = BagView::from_bag(bag);
+    let mut secrets: BTreeMap<_, SecretContent> = BTreeMap::new();
+    for group in view.groups_to_read(secret_fields) {
+        if let Some(uri) = view.secret_uris.get(&group) {
+            let secret_label = group.label(endpoint, relation.id.0);
+            secrets.insert(group, read_shared(ctx, label, &group.key(), uri, Some(&secret_label))?);
+        }
+    }
+    Ok(view.resolve(secret_fields, &secrets))
+}
 
 /// The kind of a hook-tool failure under any context layers.
 pub(crate) fn tool_kind(error: &charm_sdk::Error) -> Option<ToolErrorKind> {

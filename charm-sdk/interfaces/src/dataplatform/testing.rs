@@ -29,8 +29,8 @@ use super::common::{Credentials, FlagSpelling, Tls};
 use super::database::{DatabaseRequest, DatabaseResponse, PostgresqlClient, ZooKeeper};
 use super::interface::Interface;
 use super::kafka::{KafkaClient, KafkaResponse, TopicRequest};
-use super::plan::plan_write;
-use super::protocol::{data_mirror, encode_list, DATA, PROVIDED_SECRETS, REQUESTED_SECRETS};
+use super::plan::{plan_write, WritePlan};
+use super::protocol::{data_mirror, encode_list, SecretGroup, DATA, PROVIDED_SECRETS, REQUESTED_SECRETS};
 use super::request::{decode_requirer_bag, RemoteRequest};
 use super::v1;
 use crate::error::{Error, RelationLabel};
@@ -143,14 +143,8 @@ pub fn provider<I: Interface>(
     let raw = remote_request::<I>(&asked, relation.id.0)?;
     let fields = I::encode_response(response, &raw);
     let plan = plan_write(&raw.requested_secrets, &Databag::new(), &fields);
-    let mut bag = Databag::new();
-    let mut secrets = Vec::new();
-    for (group, updates) in &plan.secrets {
-        if let Some(secret) = granted(&relation, updates) {
-            bag.insert(group.key(), secret.uri());
-            secrets.push(secret);
-        }
-    }
+    let (uris, secrets) = granted(&relation, &plan);
+    let mut bag: Databag = uris.into_iter().map(|(group, uri)| (group.key(), uri)).collect();
     bag.extend(plan.plain.into_iter().filter(|(_, v)| !v.is_empty()));
     if I::SPEC.provider_mirror {
         bag.insert(DATA.to_owned(), data_mirror(&asked));
@@ -176,14 +170,7 @@ pub fn provider_v1<I: Interface>(
     let request_id = raw.request_id.clone().unwrap_or_default();
     let (fields, secret_fields) = v1::provider_fields(&I::encode_response(response, &raw), &I::SPEC);
     let plan = plan_write(&secret_fields, &Databag::new(), &fields);
-    let mut uris = Vec::new();
-    let mut secrets = Vec::new();
-    for (group, updates) in &plan.secrets {
-        if let Some(secret) = granted(&relation, updates) {
-            uris.push((*group, secret.uri()));
-            secrets.push(secret);
-        }
-    }
+    let (uris, secrets) = granted(&relation, &plan);
     let item = v1::response_item(&raw, &plan.plain, &uris);
     let dump = raw.raw.as_ref().map_or_else(PyValue::dict, v1::request_dump);
     let bag: Databag = [
@@ -293,9 +280,19 @@ fn remote_request<I: Interface>(asked: &Databag, relation_id: u32) -> Result<Rem
         .ok_or_else(|| Error::invalid(&label, "the request has no resource"))
 }
 
-/// A secret owned by `relation`'s remote application with the non-empty `updates` as
-/// content, granted over the relation (`None` when there is no content).
-pub(crate) fn granted(relation: &Relation, updates: &[(String, String)]) -> Option<Secret> {
-    let content: Vec<(String, String)> = updates.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
-    (!content.is_empty()).then(|| Secret::new(content).granted_by(relation))
+/// The secrets of `plan` as the provider made them: one per group with its non-empty
+/// fields, owned by `relation`'s remote application and granted over the relation; with
+/// each group's URI.
+pub(crate) fn granted(relation: &Relation, plan: &WritePlan) -> (Vec<(SecretGroup, String)>, Vec<Secret>) {
+    let mut uris = Vec::new();
+    let mut secrets = Vec::new();
+    for (group, updates) in &plan.secrets {
+        let content: Vec<(String, String)> = updates.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
+        if !content.is_empty() {
+            let secret = Secret::new(content).granted_by(relation);
+            uris.push((*group, secret.uri()));
+            secrets.push(secret);
+        }
+    }
+    (uris, secrets)
 }

@@ -166,6 +166,14 @@ pub(crate) fn run_leader<C: Charm>(event: TestEvent, relation: &Relation, secret
     Context::<C>::new().run(event, state).unwrap()
 }
 
+/// Charm `C` reconciles again (`update-status`) in the state `out` left: what an
+/// idempotent reconcile must leave alone.
+pub(crate) fn rerun<C: Charm>(out: &RunOutput) -> RunOutput {
+    Context::<C>::new()
+        .run(TestEvent::update_status(), out.state.clone())
+        .unwrap()
+}
+
 /// The requirer side asked on `relation` (a `relation-created` on its leader): the run and
 /// the relation as it left it.
 pub(crate) fn ask<C: Charm>(relation: &Relation) -> (RunOutput, Relation) {

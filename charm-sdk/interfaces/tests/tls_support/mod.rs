@@ -1,9 +1,10 @@
-//! A small in-memory Juju for the TLS interface tests: relations with bags, leadership,
-//! owned secrets, logs. Each `run` dispatches `update-status` (a reconcile) for one unit
-//! through the real SDK dispatcher, with hook tools answered from this model.
+//! A small multi-unit Juju for the TLS interface tests: two applications related, each
+//! unit's run a charm-testing run (`update-status`, Juju's access rules, the hook as a
+//! transaction), with the bags and the owned secrets carried from run to run.
 //!
-//! It stands in until `charm-testing` has its builders; it models only what these
-//! interfaces touch, and answers every other hook tool with an error.
+//! charm-testing runs one unit; these tests need a provider and several requirer units to
+//! take turns on the same relation, so this keeps the world between runs: bags by owner,
+//! secrets by owner with a revision count, leadership, statuses and logs.
 
 // Test support: a failed setup step is a failed test; not every test uses every helper.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
@@ -11,13 +12,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use charm_sdk::backend::{HookToolError, SecretMeta, SecretRead, SecretRef, StatusTarget, ToolErrorKind, ToolResult};
-use charm_sdk::pebble::{Pebble, PebbleConnector, PebbleError};
-use charm_sdk::{Backend, Charm, Outcome};
-use juju_model::tools::{
-    AppStatusInfo, BagOwner, GoalState, LogLevel, Network, Port, SecretInfo, SecretOwner, StatusInfo, StorageInfo,
-};
-use juju_model::{AppName, Databag, JujuEnv, RelationId, SecretUri, Status, UnitName};
+use charm_sdk::{Charm, Outcome};
+use charm_testing::{Context, Relation, RunError, RunOutput, SecretOwnership, State, TestEvent, JUJU_UNIT_KEYS};
+use juju_model::{Databag, Status, UnitName};
 use serde_json::Value;
 
 /// One side of a relation.
@@ -44,6 +41,7 @@ pub(crate) struct Secret {
     pub(crate) owner: String,
     pub(crate) label: Option<String>,
     pub(crate) content: BTreeMap<String, String>,
+    /// 1 at creation, +1 per `secret-set` with content.
     pub(crate) revision: u64,
     pub(crate) expire: Option<String>,
 }
@@ -60,11 +58,12 @@ pub(crate) struct Model {
     pub(crate) logs: Vec<String>,
     pub(crate) statuses: BTreeMap<String, Status>,
     pub(crate) unit_state: BTreeMap<String, BTreeMap<String, String>>,
-    next_secret: u32,
+    runs: u64,
 }
 
 impl Model {
-    /// Relates `a_app:a_endpoint` (units `a_units`) with `b_app:b_endpoint`.
+    /// Relates `a_app:a_endpoint` (units `a_units`) with `b_app:b_endpoint`; the first
+    /// unit of each application leads.
     pub(crate) fn relate(&mut self, id: u32, a: (&str, &str, &[&str]), b: (&str, &str, &[&str])) {
         let side = |(app, ep, units): (&str, &str, &[&str])| Side {
             app: app.to_owned(),
@@ -108,337 +107,128 @@ impl Model {
             .find(|s| s.owner == owner && s.label.as_deref() == Some(label))
     }
 
-    /// Runs a reconcile of charm `C` as `unit`.
+    /// Runs a reconcile (`update-status`) of charm `C` as `unit` and keeps what it left.
     pub(crate) fn run<C: Charm>(&mut self, unit: &str) -> Outcome {
-        let env = JujuEnv::from_vars([
-            ("JUJU_DISPATCH_PATH", "hooks/update-status"),
-            ("JUJU_UNIT_NAME", unit),
-            ("JUJU_MODEL_NAME", "test"),
-            ("JUJU_MODEL_UUID", "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"),
-        ])
-        .expect("env");
-        let unit = UnitName::new(unit).expect("unit name");
-        let mut view = View {
-            app: unit.app().as_str().to_owned(),
-            unit,
-            model: self,
-        };
-        charm_sdk::dispatch::<C>(&env, &mut view, &NoPebble)
-    }
-}
-
-struct NoPebble;
-
-impl PebbleConnector for NoPebble {
-    fn connect(&self, container: &str) -> Result<Box<dyn Pebble + '_>, PebbleError> {
-        Err(PebbleError::Connection {
-            socket: container.to_owned(),
-            message: "no Pebble in these tests".into(),
-        })
-    }
-}
-
-struct View<'m> {
-    model: &'m mut Model,
-    unit: UnitName,
-    app: String,
-}
-
-fn err(tool: &str, kind: ToolErrorKind, message: &str) -> HookToolError {
-    HookToolError {
-        tool: tool.to_owned(),
-        kind,
-        message: message.to_owned(),
-        code: Some(1),
-    }
-}
-
-impl View<'_> {
-    fn leader(&self) -> bool {
-        self.model.leaders.get(&self.app).map(String::as_str) == Some(self.unit.to_string().as_str())
-    }
-
-    /// (my side, other side) of a relation this unit is in.
-    fn sides(&self, id: RelationId) -> ToolResult<(Side, Side)> {
-        let rel = self
-            .model
-            .relations
-            .iter()
-            .find(|r| r.id == id.0)
-            .ok_or_else(|| err("relation-get", ToolErrorKind::RelationNotFound, "relation not found"))?;
-        if rel.a.app == self.app {
-            Ok((rel.a.clone(), rel.b.clone()))
-        } else {
-            Ok((rel.b.clone(), rel.a.clone()))
+        let name = UnitName::new(unit).expect("unit name");
+        let app = name.app().as_str().to_owned();
+        let leader = self.leaders.get(&app).map(String::as_str) == Some(unit);
+        // A model uuid per run: charm-testing derives new secret ids from the uuid and a
+        // counter that restarts at every run, and these secrets outlive their run.
+        self.runs += 1;
+        let uuid = format!("0a1b2c3d-aaaa-bbbb-cccc-{:012x}", self.runs);
+        let mut state = State::default()
+            .leader(leader)
+            .unit_number(name.number())
+            .app_name(app.clone())
+            .model("test", uuid)
+            .unit_state(self.unit_state.get(unit).cloned().unwrap_or_default());
+        for rel in &self.relations {
+            let (mine, other) = match (&rel.a, &rel.b) {
+                (a, b) if a.app == app => (a, b),
+                (a, b) if b.app == app => (b, a),
+                _ => continue,
+            };
+            let mut relation = Relation::new(&mine.endpoint)
+                .id(rel.id)
+                .remote_app(&other.app)
+                .remote_endpoint(&other.endpoint)
+                .remote_units(0)
+                .remote_app_data(self.bag(rel.id, &format!("app:{}", other.app)))
+                .local_app_data(self.bag(rel.id, &format!("app:{app}")))
+                .local_unit_data(self.bag(rel.id, unit));
+            for other_unit in &other.units {
+                let n = UnitName::new(other_unit).expect("unit name").number();
+                relation = relation.remote_unit_data(n, self.bag(rel.id, other_unit));
+            }
+            state = state.relation(relation);
         }
-    }
-
-    fn my_secret(&self, s: &Secret) -> bool {
-        s.owner == format!("unit:{}", self.unit) || (self.leader() && s.owner == format!("app:{}", self.app))
-    }
-
-    fn find_secret(&self, r: &SecretRef) -> ToolResult<usize> {
-        self.model
-            .secrets
-            .iter()
-            .position(|s| {
-                let by_uri = r.uri.as_ref().is_some_and(|u| u.id() == s.id);
-                let by_label = r.uri.is_none() && r.label.is_some() && s.label == r.label && self.my_secret(s);
-                by_uri || by_label
-            })
-            .ok_or_else(|| err("secret-get", ToolErrorKind::SecretNotFound, "secret not found"))
-    }
-}
-
-impl Backend for View<'_> {
-    fn config_get(&mut self) -> ToolResult<serde_json::Map<String, Value>> {
-        Ok(serde_json::Map::new())
-    }
-    fn is_leader(&mut self) -> ToolResult<bool> {
-        Ok(self.leader())
-    }
-    fn relation_ids(&mut self, endpoint: &str) -> ToolResult<Vec<RelationId>> {
-        Ok(self
-            .model
-            .relations
-            .iter()
-            .filter(|r| {
-                (r.a.app == self.app && r.a.endpoint == endpoint) || (r.b.app == self.app && r.b.endpoint == endpoint)
-            })
-            .map(|r| RelationId(r.id))
-            .collect())
-    }
-    fn relation_list(&mut self, relation: RelationId) -> ToolResult<Vec<UnitName>> {
-        let (_, other) = self.sides(relation)?;
-        Ok(other.units.iter().filter_map(|u| UnitName::new(u).ok()).collect())
-    }
-    fn relation_remote_app(&mut self, relation: RelationId) -> ToolResult<Option<AppName>> {
-        let (_, other) = self.sides(relation)?;
-        Ok(AppName::new(other.app).ok())
-    }
-    fn relation_get(&mut self, relation: RelationId, owner: &BagOwner) -> ToolResult<Databag> {
-        self.sides(relation)?;
-        let key = match owner {
-            BagOwner::Unit(u) => u.to_string(),
-            BagOwner::App(a) => format!("app:{a}"),
-        };
-        Ok(self.model.bag(relation.0, &key))
-    }
-    fn relation_set(&mut self, relation: RelationId, app: bool, data: &Databag) -> ToolResult<()> {
-        self.sides(relation)?;
-        if app && !self.leader() {
-            return Err(err(
-                "relation-set",
-                ToolErrorKind::NotLeader,
-                "cannot write relation settings",
-            ));
-        }
-        let key = if app {
-            format!("app:{}", self.app)
-        } else {
-            self.unit.to_string()
-        };
-        let bag = self.model.bags.entry((relation.0, key)).or_default();
-        for (k, v) in data {
-            if v.is_empty() {
-                bag.remove(k);
+        let scopes = self.scopes(unit, &app, leader);
+        for secret in self.secrets.iter().filter(|s| scopes.contains(&s.owner)) {
+            let mut owned = charm_testing::Secret::new(secret.content.clone()).id(secret.id.clone());
+            owned = if secret.owner.starts_with("app:") {
+                owned.owner_app()
             } else {
-                bag.insert(k.clone(), v.clone());
-            }
+                owned.owner_unit()
+            };
+            owned.label = secret.label.clone();
+            owned.expire = secret.expire.clone();
+            state = state.secret(owned);
         }
-        Ok(())
-    }
-    fn relation_model_get(&mut self, _relation: RelationId) -> ToolResult<String> {
-        Ok("0a1b2c3d-aaaa-bbbb-cccc-0123456789ab".into())
-    }
-    fn status_set(&mut self, target: StatusTarget, status: &Status) -> ToolResult<()> {
-        let key = match target {
-            StatusTarget::Unit => self.unit.to_string(),
-            StatusTarget::Application => format!("app:{}", self.app),
-        };
-        self.model.statuses.insert(key, status.clone());
-        Ok(())
-    }
-    fn status_get(&mut self) -> ToolResult<StatusInfo> {
-        Err(err("status-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn app_status_get(&mut self) -> ToolResult<AppStatusInfo> {
-        Err(err("status-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn application_version_set(&mut self, _version: &str) -> ToolResult<()> {
-        Ok(())
-    }
-    fn action_get(&mut self) -> ToolResult<serde_json::Map<String, Value>> {
-        Err(err("action-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn action_set(&mut self, _results: &BTreeMap<String, String>) -> ToolResult<()> {
-        Err(err("action-set", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn action_fail(&mut self, _message: &str) -> ToolResult<()> {
-        Err(err("action-fail", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn action_log(&mut self, _message: &str) -> ToolResult<()> {
-        Err(err("action-log", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn juju_log(&mut self, level: LogLevel, message: &str) -> ToolResult<()> {
-        self.model.logs.push(format!("{} {level:?} {message}", self.unit));
-        Ok(())
-    }
-    fn open_port(&mut self, _port: Port, _endpoints: &[String]) -> ToolResult<()> {
-        Ok(())
-    }
-    fn close_port(&mut self, _port: Port, _endpoints: &[String]) -> ToolResult<()> {
-        Ok(())
-    }
-    fn opened_ports(&mut self) -> ToolResult<Vec<Port>> {
-        Ok(Vec::new())
-    }
-    fn network_get(&mut self, _binding: &str, _relation: Option<RelationId>) -> ToolResult<Network> {
-        Err(err("network-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn state_get(&mut self) -> ToolResult<BTreeMap<String, String>> {
-        Ok(self
-            .model
-            .unit_state
-            .get(&self.unit.to_string())
-            .cloned()
-            .unwrap_or_default())
-    }
-    fn state_set(&mut self, values: &BTreeMap<String, String>) -> ToolResult<()> {
-        self.model
-            .unit_state
-            .entry(self.unit.to_string())
-            .or_default()
-            .extend(values.clone());
-        Ok(())
-    }
-    fn state_delete(&mut self, key: &str) -> ToolResult<()> {
-        self.model
-            .unit_state
-            .entry(self.unit.to_string())
-            .or_default()
-            .remove(key);
-        Ok(())
-    }
-    fn secret_add(&mut self, content: &BTreeMap<String, String>, meta: &SecretMeta) -> ToolResult<SecretUri> {
-        self.model.next_secret += 1;
-        let id = format!("d0secret{:012}", self.model.next_secret);
-        let owner = match meta.owner {
-            Some(SecretOwner::Application) => {
-                if !self.leader() {
-                    return Err(err(
-                        "secret-add",
-                        ToolErrorKind::NotLeader,
-                        "this unit is not the leader",
-                    ));
-                }
-                format!("app:{}", self.app)
+        match Context::<C>::new().run(TestEvent::update_status(), state) {
+            Ok(out) => {
+                self.keep(unit, &app, leader, &out, true);
+                Outcome::Success
             }
-            _ => format!("unit:{}", self.unit),
-        };
-        if meta.label.is_some()
-            && self
-                .model
-                .secrets
+            Err(RunError::HookFailed { message, output }) => {
+                self.keep(unit, &app, leader, &output, false);
+                Outcome::Failed(message)
+            }
+            Err(e @ RunError::Inconsistent(_)) => panic!("{e}"),
+        }
+    }
+
+    /// The secret owners a unit's run sees and manages.
+    fn scopes(&self, unit: &str, app: &str, leader: bool) -> BTreeSet<String> {
+        let mut scopes: BTreeSet<String> = [format!("unit:{unit}")].into();
+        if leader {
+            scopes.insert(format!("app:{app}"));
+        }
+        scopes
+    }
+
+    /// Keeps a run's effects: statuses and logs always, bags and secrets when committed.
+    fn keep(&mut self, unit: &str, app: &str, leader: bool, out: &RunOutput, committed: bool) {
+        self.statuses.insert(unit.to_owned(), out.state.unit_status.clone());
+        self.logs.extend(
+            out.logs
                 .iter()
-                .any(|s| s.owner == owner && s.label == meta.label)
-        {
-            return Err(err(
-                "secret-add",
-                ToolErrorKind::Other,
-                "secret with label already exists",
-            ));
+                .map(|(level, message)| format!("{unit} {level:?} {message}")),
+        );
+        if !committed {
+            return;
         }
-        self.model.secrets.push(Secret {
-            id: id.clone(),
-            owner,
-            label: meta.label.clone(),
-            content: content.clone(),
-            revision: 1,
-            expire: meta.expire.clone(),
-        });
-        SecretUri::new(format!("secret:{id}")).map_err(|e| err("secret-add", ToolErrorKind::BadOutput, &e.to_string()))
-    }
-    fn secret_get(&mut self, secret: &SecretRef, _read: SecretRead) -> ToolResult<BTreeMap<String, String>> {
-        let i = self.find_secret(secret)?;
-        Ok(self.model.secrets[i].content.clone())
-    }
-    fn secret_set(
-        &mut self,
-        uri: &SecretUri,
-        content: Option<&BTreeMap<String, String>>,
-        meta: &SecretMeta,
-    ) -> ToolResult<()> {
-        let i = self.find_secret(&SecretRef::uri(uri.clone()))?;
-        let s = &mut self.model.secrets[i];
-        if let Some(content) = content {
-            s.content = content.clone();
-            s.revision += 1;
+        self.unit_state.insert(unit.to_owned(), out.state.unit_state.clone());
+        for relation in &out.state.relations {
+            let id = relation.id.0;
+            if leader {
+                self.set_bag(id, &format!("app:{app}"), relation.local_app_data.clone());
+            }
+            let own: Databag = relation
+                .local_unit_data
+                .iter()
+                .filter(|(k, _)| !JUJU_UNIT_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            self.set_bag(id, unit, own);
         }
-        if meta.expire.is_some() {
-            s.expire = meta.expire.clone();
-        }
-        if meta.label.is_some() {
-            s.label = meta.label.clone();
-        }
-        Ok(())
-    }
-    fn secret_remove(&mut self, uri: &SecretUri, _revision: Option<u64>) -> ToolResult<()> {
-        let i = self.find_secret(&SecretRef::uri(uri.clone()))?;
-        self.model.secrets.remove(i);
-        Ok(())
-    }
-    fn secret_grant(&mut self, _uri: &SecretUri, _relation: RelationId, _unit: Option<&UnitName>) -> ToolResult<()> {
-        Ok(())
-    }
-    fn secret_revoke(&mut self, _uri: &SecretUri, _relation: RelationId, _unit: Option<&UnitName>) -> ToolResult<()> {
-        Ok(())
-    }
-    fn secret_ids(&mut self) -> ToolResult<Vec<SecretUri>> {
-        Ok(self
-            .model
+        let scopes = self.scopes(unit, app, leader);
+        let before: BTreeMap<String, Secret> = self
             .secrets
             .iter()
-            .filter(|s| self.my_secret(s))
-            .filter_map(|s| SecretUri::new(format!("secret:{}", s.id)).ok())
-            .collect())
-    }
-    fn secret_info_get(&mut self, secret: &SecretRef) -> ToolResult<SecretInfo> {
-        let i = self.find_secret(secret)?;
-        let s = &self.model.secrets[i];
-        Ok(SecretInfo {
-            uri: SecretUri::new(format!("secret:{}", s.id)).ok(),
-            revision: s.revision,
-            label: s.label.clone(),
-            owner: if s.owner.starts_with("app:") {
-                SecretOwner::Application
-            } else {
-                SecretOwner::Unit
-            },
-            description: None,
-            rotation: None,
-            expiry: s.expire.clone(),
-            rotates: None,
-            access: Vec::new(),
-        })
-    }
-    fn storage_get(&mut self, _id: Option<&str>) -> ToolResult<StorageInfo> {
-        Err(err("storage-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn storage_list(&mut self, _name: Option<&str>) -> ToolResult<Vec<String>> {
-        Ok(Vec::new())
-    }
-    fn storage_add(&mut self, _name: &str, _count: u32) -> ToolResult<()> {
-        Err(err("storage-add", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn resource_get(&mut self, _name: &str) -> ToolResult<PathBuf> {
-        Err(err("resource-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn credential_get(&mut self) -> ToolResult<Value> {
-        Err(err("credential-get", ToolErrorKind::Unavailable, "not modelled"))
-    }
-    fn goal_state(&mut self) -> ToolResult<GoalState> {
-        Ok(GoalState::default())
+            .filter(|s| scopes.contains(&s.owner))
+            .map(|s| (s.id.clone(), s.clone()))
+            .collect();
+        self.secrets.retain(|s| !scopes.contains(&s.owner));
+        for secret in out.state.secrets.iter().filter(|s| s.is_owned()) {
+            let owner = match secret.owner {
+                SecretOwnership::App => format!("app:{app}"),
+                _ => format!("unit:{unit}"),
+            };
+            let sets = out
+                .calls
+                .iter()
+                .filter(|c| c.starts_with(&format!("secret-set {} ", secret.uri())))
+                .count() as u64;
+            let revision = before.get(&secret.id).map_or(1, |b| b.revision) + sets;
+            self.secrets.push(Secret {
+                id: secret.id.clone(),
+                owner,
+                label: secret.label.clone(),
+                content: secret.newest_content().clone(),
+                revision,
+                expire: secret.expire.clone(),
+            });
+        }
     }
 }
 
@@ -471,41 +261,49 @@ pub(crate) fn databags(app: &Databag, unit: &Databag) -> Value {
     serde_json::json!({ "app": app, "unit": unit })
 }
 
+/// The reference wire schema `name` (e.g. `tls_certificates-v1-provider`).
+fn load_schema(name: &str) -> Value {
+    let dir = reference_dir().expect("shared/reference not found (set CHARMS_REFERENCE_DIR)");
+    let text = std::fs::read_to_string(dir.join("interfaces").join(format!("{name}.json"))).expect("schema file");
+    serde_json::from_str(&text).expect("schema JSON")
+}
+
+/// The errors of `instance` against `schema`, prefixed with `prefix`.
+fn errors_of(schema: &Value, instance: &Value, prefix: &str) -> Vec<String> {
+    jsonschema::validator_for(schema)
+        .expect("schema compiles")
+        .iter_errors(instance)
+        .map(|e| format!("{prefix}{}: {e}", e.instance_path()))
+        .collect()
+}
+
+/// The errors of one side's JSON-text fields (`contentMediaType: application/json`)
+/// against their `contentSchema`, which plain jsonschema does not check.
+fn content_errors(side: &str, bag_schema: &Value, bag: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (key, field) in bag_schema["properties"].as_object().into_iter().flatten() {
+        let Some(text) = bag[key.as_str()].as_str() else {
+            continue;
+        };
+        if field["contentMediaType"] != "application/json" {
+            continue;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Err(e) => errors.push(format!("{side}/{key}: not JSON ({e})")),
+            Ok(decoded) => errors.extend(errors_of(&field["contentSchema"], &decoded, &format!("{side}/{key}"))),
+        }
+    }
+    errors
+}
+
 /// Validates `data` against the wire schema `name` (e.g. `tls_certificates-v1-provider`)
 /// in Rust, decoding JSON-text fields first and checking their `contentSchema`, as the
 /// reference's `validate.py` does. Returns the errors (empty: valid).
 pub(crate) fn schema_errors(name: &str, data: &Value) -> Vec<String> {
-    let dir = reference_dir().expect("shared/reference not found (set CHARMS_REFERENCE_DIR)");
-    let text = std::fs::read_to_string(dir.join("interfaces").join(format!("{name}.json"))).expect("schema file");
-    let schema: Value = serde_json::from_str(&text).expect("schema JSON");
-    let mut errors: Vec<String> = jsonschema::validator_for(&schema)
-        .expect("schema compiles")
-        .iter_errors(data)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect();
+    let schema = load_schema(name);
+    let mut errors = errors_of(&schema, data, "");
     for (side, bag_schema) in schema["properties"].as_object().into_iter().flatten() {
-        let Some(fields) = bag_schema["properties"].as_object() else {
-            continue;
-        };
-        for (key, field) in fields {
-            let Some(text) = data[side.as_str()][key.as_str()].as_str() else {
-                continue;
-            };
-            if field["contentMediaType"] != "application/json" {
-                continue;
-            }
-            match serde_json::from_str::<Value>(text) {
-                Err(e) => errors.push(format!("{side}/{key}: not JSON ({e})")),
-                Ok(decoded) => {
-                    let inner = jsonschema::validator_for(&field["contentSchema"]).expect("content schema compiles");
-                    errors.extend(
-                        inner
-                            .iter_errors(&decoded)
-                            .map(|e| format!("{side}/{key}{}: {e}", e.instance_path())),
-                    );
-                }
-            }
-        }
+        errors.extend(content_errors(side, bag_schema, &data[side.as_str()]));
     }
     errors
 }
@@ -549,30 +347,10 @@ pub(crate) fn assert_valid(name: &str, data: &Value) {
 /// Validates one side's bag (`"app"` or `"unit"`) against that side's part of schema
 /// `name`, ignoring what the schema requires of the other side.
 pub(crate) fn assert_side_valid(name: &str, side: &str, bag: &Databag) {
-    let dir = reference_dir().expect("reference dir");
-    let text = std::fs::read_to_string(dir.join("interfaces").join(format!("{name}.json"))).expect("schema file");
-    let schema: Value = serde_json::from_str(&text).expect("schema JSON");
+    let schema = load_schema(name);
     let side_schema = &schema["properties"][side];
-    let mut errors: Vec<String> = jsonschema::validator_for(side_schema)
-        .expect("side schema compiles")
-        .iter_errors(&serde_json::to_value(bag).expect("bag"))
-        .map(|e| format!("{side}{}: {e}", e.instance_path()))
-        .collect();
-    for (key, field) in side_schema["properties"].as_object().into_iter().flatten() {
-        let (Some(text), true) = (bag.get(key), field["contentMediaType"] == "application/json") else {
-            continue;
-        };
-        match serde_json::from_str::<Value>(text) {
-            Err(e) => errors.push(format!("{side}/{key}: not JSON ({e})")),
-            Ok(decoded) => {
-                let inner = jsonschema::validator_for(&field["contentSchema"]).expect("content schema compiles");
-                errors.extend(
-                    inner
-                        .iter_errors(&decoded)
-                        .map(|e| format!("{side}/{key}{}: {e}", e.instance_path())),
-                );
-            }
-        }
-    }
+    let bag_value = serde_json::to_value(bag).expect("bag");
+    let mut errors = errors_of(side_schema, &bag_value, side);
+    errors.extend(content_errors(side, side_schema, &bag_value));
     assert!(errors.is_empty(), "{name} {side}: {errors:#?}\n{bag:#?}");
 }

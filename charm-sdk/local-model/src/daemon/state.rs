@@ -212,6 +212,8 @@ pub(crate) struct Controller {
     /// Hooks (and actions) finished since start, for the benchmark.
     pub(crate) hooks_done: u64,
     pub(crate) shutting_down: bool,
+    /// `debug.log`, opened on first use.
+    pub(crate) log_file: Option<std::fs::File>,
 }
 
 /// The wall clock as the model's timestamp.
@@ -251,6 +253,7 @@ impl Controller {
             next_address: 0,
             hooks_done: 0,
             shutting_down: false,
+            log_file: None,
         }
     }
 
@@ -264,11 +267,14 @@ impl Controller {
             message: message.into(),
         };
         use std::io::Write;
-        if let Ok(mut file) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.layout.debug_log())
-        {
+        if self.log_file.is_none() {
+            self.log_file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.layout.debug_log())
+                .ok();
+        }
+        if let Some(file) = self.log_file.as_mut() {
             let _ = writeln!(
                 file,
                 "{}: {} {} {} {}",

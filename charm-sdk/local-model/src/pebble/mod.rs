@@ -223,7 +223,7 @@ impl PebbleServer {
             })?;
         let listener = {
             let _context = runtime.enter();
-            UnixListener::bind(socket).map_err(listen_error)?
+            bind_socket(socket).map_err(listen_error)?
         };
         let state = State {
             layers: options.layers.clone(),
@@ -316,6 +316,29 @@ impl Drop for PebbleServer {
     }
 }
 
+/// The longest path a unix socket address holds (`sun_path` is 108 bytes with the NUL).
+const MAX_SOCKET_PATH: usize = 107;
+
+/// Binds the listener; a path too long for a socket address is reached through a short
+/// temporary symlink to its directory (the socket is created in the real directory).
+fn bind_socket(socket: &Path) -> io::Result<UnixListener> {
+    use std::os::unix::ffi::OsStrExt;
+    if socket.as_os_str().as_bytes().len() <= MAX_SOCKET_PATH {
+        return UnixListener::bind(socket);
+    }
+    let (Some(dir), Some(file)) = (socket.parent(), socket.file_name()) else {
+        return UnixListener::bind(socket);
+    };
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let link = std::env::temp_dir().join(format!("lm-pebble-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(dir, &link)?;
+    let bound = UnixListener::bind(link.join(file));
+    let _ = std::fs::remove_file(&link);
+    bound
+}
+
 /// Stops checks, services, exec commands and exec checks; waits until every tracked
 /// process is gone.
 async fn stop_everything(shared: &Arc<Shared>) -> Result<(), String> {
@@ -352,5 +375,18 @@ async fn stop_everything(shared: &Arc<Shared>) -> Result<(), String> {
         Ok(())
     } else {
         Err(errors.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_and_events_cross_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<PebbleServer>();
+        assert_send_sync::<PebbleEvent>();
+        assert_send_sync::<Error>();
     }
 }

@@ -213,6 +213,9 @@ pub(crate) async fn start(shared: &Arc<Shared>, name: &str) -> Outcome {
         if st.stopping {
             return Outcome::error("cannot start service: Pebble is shutting down".into());
         }
+        if st.restarting {
+            return Outcome::error("cannot start service: the container is restarting".into());
+        }
         let Some(config) = st.plan.services.get(name).cloned() else {
             return Outcome::error(format!("cannot find service {name:?} in plan"));
         };
@@ -492,7 +495,7 @@ fn backoff(shared: &Arc<Shared>, service: &mut ServiceData, name: &str) {
 
 fn backoff_elapsed(shared: &Arc<Shared>, name: &str, generation: u64) {
     let mut st = shared.lock();
-    if st.stopping {
+    if st.stopping || st.restarting {
         return;
     }
     match st.services.get(name) {

@@ -184,6 +184,9 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(sandbox: Sandbox, options: PebbleOptions, events: Sender<PebbleEvent>, state: State) -> Self {
         let log_file = options.log_file.as_ref().and_then(|path| {
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
             std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)

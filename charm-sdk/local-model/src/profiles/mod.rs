@@ -13,7 +13,24 @@
 //! distribution exists on these machines), `charmed-spark` (SPARK_HOME from an extracted
 //! pyspark sdist) and `postgresql`. Charm authors add their own as YAML files
 //! ([`HostProfile::from_yaml`]) in a directory named by `LOCAL_MODEL_PROFILES`, which is
-//! searched first.
+//! searched first, e.g. `my-rock.yaml`:
+//!
+//! ```yaml
+//! rock: my-rock
+//! aliases: [my-rock-image]              # resource names that select it too
+//! binds:
+//!   - {host: /usr/share/myapp, target: /opt/myapp, read_only: true}   # the host's install
+//!   - {host: var-lib-myapp, target: /var/lib/myapp}                   # per container
+//! prepare:
+//!   - {kind: dir, path: var-lib-myapp, mode: 0o770, owner: myapp}
+//!   - {kind: file, path: bin/run.sh, content: "#!/bin/sh\nexec myapp\n", mode: 0o755}
+//! env: {MYAPP_LISTEN: "{address}:8080"}
+//! users: {myapp: nobody}                # rock user -> host user
+//! layers:
+//!   - [001-rock, "services: {myapp: {override: replace, command: /opt/myapp/bin/myapp}}"]
+//! requires:
+//!   - {path: /usr/share/myapp, hint: "apt-get install myapp"}
+//! ```
 
 mod builtin;
 
@@ -369,5 +386,22 @@ layers:
         for p in builtin::all() {
             p.pebble_layers().unwrap();
         }
+    }
+
+    #[test]
+    fn module_doc_example_parses() {
+        let doc = include_str!("mod.rs");
+        let yaml: String = doc
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```yaml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| format!("{}\n", l.trim_start_matches("//!").strip_prefix(' ').unwrap_or("")))
+            .collect();
+        let profile = HostProfile::from_yaml(&yaml).unwrap();
+        assert_eq!(profile.rock, "my-rock");
+        assert_eq!(profile.binds.len(), 2);
+        assert!(matches!(profile.prepare[0], Prepare::Dir { mode: Some(0o770), .. }));
+        assert_eq!(profile.pebble_layers().unwrap().len(), 1);
     }
 }

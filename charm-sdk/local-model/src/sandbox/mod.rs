@@ -145,7 +145,8 @@ impl Sandbox {
     }
 
     /// A `Command` that runs `argv` inside a private mount namespace with the binds applied,
-    /// starting in `/` with the sandbox's environment only. More environment can be added
+    /// starting in `/` with the sandbox's environment only (plus Pebble's default `PATH`
+    /// when it has none). More environment can be added
     /// to the returned command; its working directory must not be changed (it is applied
     /// inside the namespace: use [`Sandbox::command_with`]).
     pub fn command(&self, argv: &[String]) -> Command {
@@ -165,6 +166,9 @@ impl Sandbox {
             .env_clear()
             .envs(&self.env)
             .current_dir("/");
+        if !self.env.contains_key("PATH") {
+            command.env("PATH", DEFAULT_PATH);
+        }
         command
     }
 

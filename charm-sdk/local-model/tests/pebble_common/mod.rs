@@ -29,13 +29,19 @@ pub fn need_root() -> bool {
     false
 }
 
+/// The host name the test hosts file gives a sandbox (`unit-0/workload` -> `unit-0-workload-host`).
+pub fn host_name(sandbox: &str) -> String {
+    format!("{}-host", sandbox.replace('/', "-"))
+}
+
 /// A sandbox rooted in `root` with a hosts file and the test helper.
 pub fn sandbox(name: &str, root: &Path, address: Ipv4Addr, binds: Vec<Bind>) -> Sandbox {
     std::fs::create_dir_all(root).unwrap();
     let hosts = root.join("hosts");
+    let host = host_name(name);
     std::fs::write(
         &hosts,
-        format!("127.0.0.1 localhost\n{address} {name}-host.test-endpoints {name}-host\n"),
+        format!("127.0.0.1 localhost\n{address} {host}.test-endpoints {host}\n"),
     )
     .unwrap();
     let mut sandbox = Sandbox::new(name, root, address);

@@ -50,7 +50,7 @@ pub enum PebbleError {
     },
     /// A command run with [`crate::pebble::Pebble::exec_checked`] exited non-zero — ops'
     /// `ExecError`.
-    #[error("command {command:?} exited with code {exit_code}")]
+    #[error("command {:?} exited with code {exit_code}{}", command.first().map(String::as_str).unwrap_or(""), stderr_tail(stderr))]
     Exec {
         /// The command line.
         command: Vec<String>,
@@ -96,5 +96,18 @@ impl PebbleError {
 
     pub(crate) fn protocol(message: impl Into<String>) -> Self {
         PebbleError::Protocol(message.into())
+    }
+}
+
+/// The last line of a command's stderr, shortened, for error messages. Only the program
+/// name is shown, never its arguments, which may carry credentials.
+fn stderr_tail(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match text.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(line) => {
+            let line: String = line.trim().chars().take(200).collect();
+            format!(": {line}")
+        }
+        None => String::new(),
     }
 }

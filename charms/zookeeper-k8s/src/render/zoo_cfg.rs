@@ -35,7 +35,8 @@ pub struct Encryption {
     pub client_tls: bool,
     /// Encrypt quorum traffic (`sslQuorum`).
     pub ssl_quorum: bool,
-    /// Accept plain and TLS quorum connections (`portUnification`, during the switch).
+    /// Accept plain and TLS quorum connections (`portUnification`, during the switch; with
+    /// stores, their settings are written so TLS peers can be served).
     pub port_unification: bool,
 }
 
@@ -114,7 +115,13 @@ pub fn zoo_cfg(cfg: &ZooCfg) -> String {
         out.push_str(&format!("metricsProvider.httpHost={address}\n"));
     }
     let enc = &cfg.encryption;
-    if let Some(stores) = enc.stores.as_ref().filter(|_| enc.client_tls || enc.ssl_quorum) {
+    // With portUnification the quorum port also accepts TLS from peers still on sslQuorum, so
+    // it needs the stores too.
+    if let Some(stores) = enc
+        .stores
+        .as_ref()
+        .filter(|_| enc.client_tls || enc.ssl_quorum || enc.port_unification)
+    {
         out.push_str(TLS_FIXED);
         for prefix in ["ssl", "ssl.quorum"] {
             out.push_str(&format!(

@@ -4,8 +4,9 @@
 //! full ([`assert`]).
 //!
 //! Each `process_*.rs` is its own test binary and uses part of this, hence `dead_code`.
-//! `juju`, `pebble` and `tmp` use only std, serde_json and juju-model because the
-//! benchmark (`charm-sdk/bench`) compiles the same files.
+//! `juju`, `pebble`, `tmp` and `worlds` use only std, serde_json and juju-model (no
+//! `env!`, no panics on I/O) because the benchmark (`charm-sdk/bench`) compiles the same
+//! files: the benchmark measures exactly the world these tests check.
 
 #![allow(dead_code)]
 
