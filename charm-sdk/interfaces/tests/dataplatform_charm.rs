@@ -14,7 +14,8 @@ use charm_interfaces::dataplatform::{Credentials, FlagSpelling, Tls};
 use charm_sdk::prelude::*;
 use charm_testing::{Context, Relation, State, TestEvent};
 use interop_support::{
-    ask, bag, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm, validate,
+    ask, assert_called, bag, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm,
+    validate,
 };
 use juju_model::StatusKind;
 
@@ -175,13 +176,7 @@ fn provider_publishes_secrets_and_requirer_reads_them() {
         .message
         .contains(&format!("as relation-{}", broker_rel.id)));
     let label = format!("kafka-cluster.{}.user.secret", rel.id);
-    assert!(
-        out.calls
-            .iter()
-            .any(|c| c.starts_with("secret-get") && c.contains(&label)),
-        "{:?}",
-        out.calls
-    );
+    assert_called(&out, "secret-get", &label);
     // The requirer unit mirrors the provider's bag.
     assert!(relation_in(&out, &rel).local_unit_data["data"].contains("\"secret-user\": \"secret:"));
 }
@@ -460,13 +455,7 @@ fn mtls_certificates_travel_in_the_requirers_secret() {
     let out = run_leader::<MtlsBroker>(TestEvent::relation_changed(&broker_rel), &broker_rel, secrets);
     assert_eq!(out.unit_status(), &Status::active("mtls 58 bytes"));
     let label = format!("kafka-client.{}.mtls.secret", broker_rel.id);
-    assert!(
-        out.calls
-            .iter()
-            .any(|c| c.starts_with("secret-get") && c.contains(&label)),
-        "{:?}",
-        out.calls
-    );
+    assert_called(&out, "secret-get", &label);
 }
 
 #[test]

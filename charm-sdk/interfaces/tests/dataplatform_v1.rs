@@ -19,7 +19,8 @@ use charm_interfaces::dataplatform::{testing, Credentials, FlagSpelling, Require
 use charm_sdk::prelude::*;
 use charm_testing::{Relation, RunOutput, Secret, TestEvent};
 use interop_support::{
-    ask, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm, without_juju_keys,
+    ask, assert_called, hand_over, provider_answers, read_back, relation_in, rerun, run_leader, test_charm,
+    without_juju_keys,
 };
 use juju_model::{Databag, StatusKind};
 
@@ -173,13 +174,7 @@ fn the_python_providers_answer_reads_back_with_v1_labels() {
         "the unit's bookkeeping is the Python requirer's"
     );
     let label = format!("kafka-cluster.{}.{REQUEST_ID}.user.secret", rel.id);
-    assert!(
-        out.calls
-            .iter()
-            .any(|c| c.starts_with("secret-get") && c.contains(&label)),
-        "{:?}",
-        out.calls
-    );
+    assert_called(&out, "secret-get", &label);
 
     // A non-leader unit cannot read its application's bag: it finds the response by
     // resource and keeps only its own bookkeeping.
@@ -266,11 +261,5 @@ fn v1_mtls_certificates_travel_in_a_per_request_secret() {
     let out = run_leader::<Broker>(TestEvent::relation_changed(&broker_rel), &broker_rel, secrets);
     assert_eq!(out.unit_status(), &Status::active("mtls 58 bytes"), "{:?}", out.calls);
     let broker_label = format!("kafka-client.{}.{REQUEST_ID}.mtls.secret", broker_rel.id);
-    assert!(
-        out.calls
-            .iter()
-            .any(|c| c.starts_with("secret-get") && c.contains(&broker_label)),
-        "{:?}",
-        out.calls
-    );
+    assert_called(&out, "secret-get", &broker_label);
 }

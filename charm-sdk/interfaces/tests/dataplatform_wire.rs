@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use charm_interfaces::dataplatform::database::{PostgresqlClient, ZooKeeper, ZOOKEEPER};
 use charm_interfaces::dataplatform::kafka::{KafkaClient, KAFKA_CLIENT};
 use charm_interfaces::dataplatform::plan::{BagView, SecretContent};
+use charm_interfaces::dataplatform::protocol::DEFAULT_REQUESTED_SECRETS;
 use charm_interfaces::dataplatform::request::{decode_requirer_bag, Protocol};
 use charm_interfaces::dataplatform::requirer::Answer;
 use charm_interfaces::dataplatform::status::{decode_statuses, encode_statuses, RelationStatus};
@@ -96,16 +97,7 @@ fn kafka_operator_answer_reads_back() {
     let a = answer(
         "kafka",
         &provider,
-        &[
-            "username",
-            "password",
-            "tls",
-            "tls-ca",
-            "uris",
-            "read-only-uris",
-            "entity-name",
-            "entity-password",
-        ],
+        &DEFAULT_REQUESTED_SECRETS,
         &[
             (SecretGroup::User, &[("username", "relation-12"), ("password", "pw")]),
             (

@@ -44,6 +44,8 @@ mod combine;
 mod duration;
 mod validate;
 
+pub use validate::{parse_command, shlex_split};
+
 #[cfg(test)]
 mod tests;
 

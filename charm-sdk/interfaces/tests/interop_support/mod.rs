@@ -166,6 +166,19 @@ pub(crate) fn run_leader<C: Charm>(event: TestEvent, relation: &Relation, secret
     Context::<C>::new().run(event, state).unwrap()
 }
 
+/// Asserts that the run called `tool` with `needle` in its arguments (a secret read with
+/// our label: `assert_called(&out, "secret-get", &label)`).
+#[track_caller]
+pub(crate) fn assert_called(out: &RunOutput, tool: &str, needle: &str) {
+    assert!(
+        out.calls
+            .iter()
+            .any(|c| c.split(' ').next() == Some(tool) && c.contains(needle)),
+        "no {tool} with {needle:?} in {:?}",
+        out.calls
+    );
+}
+
 /// Charm `C` reconciles again (`update-status`) in the state `out` left: what an
 /// idempotent reconcile must leave alone.
 pub(crate) fn rerun<C: Charm>(out: &RunOutput) -> RunOutput {

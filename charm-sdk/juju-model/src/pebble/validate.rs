@@ -303,7 +303,7 @@ fn strongly_connected<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'
 }
 
 /// Splits a command line like Pebble's shlex (POSIX-style quoting and backslash escapes).
-pub(super) fn shlex_split(text: &str) -> Result<Vec<String>, String> {
+pub fn shlex_split(text: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut current: Option<String> = None;
     let mut chars = text.chars();
@@ -353,7 +353,7 @@ pub(super) fn shlex_split(text: &str) -> Result<Vec<String>, String> {
 
 /// Pebble's `Service.ParseCommand`: the base command and the default arguments in an
 /// optional trailing `[ ... ]` group.
-pub(super) fn parse_command(command: &str) -> Result<(Vec<String>, Vec<String>), String> {
+pub fn parse_command(command: &str) -> Result<(Vec<String>, Vec<String>), String> {
     let mut base = Vec::new();
     let mut extra = Vec::new();
     let (mut in_brackets, mut got_brackets) = (false, false);

@@ -1,67 +1,14 @@
 //! Turning a layer's `command:` string into an argv, as Pebble's `Service.ParseCommand`.
 //!
-//! `juju_model::pebble` validates commands with the same rules but keeps its parser private;
-//! the server needs the words, so this is the small splitter again (POSIX-style quotes and
-//! backslashes, default arguments in a trailing `[ ... ]` group, which a started service
-//! gets appended). Layers are validated before they get here, so errors are rare.
+//! The splitting rules live in `juju_model::pebble` (shared with plan validation); a started
+//! service gets its default arguments (the trailing `[ ... ]` group) appended.
 
-/// Splits a command line like Pebble's shlex.
-pub(crate) fn split(text: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut current: Option<String> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if let Some(word) = current.take() {
-                    words.push(word);
-                }
-            }
-            '\\' => {
-                let escaped = chars.next().ok_or("EOF found after escape character")?;
-                current.get_or_insert_with(String::new).push(escaped);
-            }
-            '\'' => {
-                let word = current.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(ch) => word.push(ch),
-                        None => return Err("EOF found when expecting closing quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                let word = current.get_or_insert_with(String::new);
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => word.push(chars.next().ok_or("EOF found when expecting closing quote")?),
-                        Some(ch) => word.push(ch),
-                        None => return Err("EOF found when expecting closing quote".into()),
-                    }
-                }
-            }
-            other => current.get_or_insert_with(String::new).push(other),
-        }
-    }
-    if let Some(word) = current {
-        words.push(word);
-    }
-    Ok(words)
-}
+pub(crate) use juju_model::pebble::shlex_split as split;
 
-/// The argv a service runs: the base command followed by its `[ ... ]` default arguments.
+/// The argv a service runs: the base command followed by its default arguments.
 pub(crate) fn service_argv(command: &str) -> Result<Vec<String>, String> {
-    let mut argv = Vec::new();
-    let mut in_brackets = false;
-    for word in split(command)? {
-        match word.as_str() {
-            "[" if !in_brackets => in_brackets = true,
-            "]" if in_brackets => in_brackets = false,
-            _ => argv.push(word),
-        }
-    }
+    let (mut argv, defaults) = juju_model::pebble::parse_command(command)?;
+    argv.extend(defaults);
     if argv.is_empty() {
         return Err("empty command".into());
     }

@@ -98,10 +98,11 @@ impl Client {
     }
 
     /// Connects the websockets and exchanges stdin/stdout/stderr until both outputs end.
-    async fn exec_io(&self, task_id: &str, request: &ExecRequest) -> Result<(Vec<u8>, Vec<u8>), PebbleError> {
-        // Keep the control socket open for the whole run: closing it abnormally makes
-        // Pebble kill the process.
-        let _control = self.connect_ws(task_id, "control").await?;
+    /// Returns the outputs and the control socket, which the caller closes gracefully once
+    /// the change is done: dropping it without a close frame counts as an abnormal close,
+    /// and Pebble kills a command whose control socket closes abnormally.
+    async fn exec_io(&self, task_id: &str, request: &ExecRequest) -> Result<(Vec<u8>, Vec<u8>, Socket), PebbleError> {
+        let control = self.connect_ws(task_id, "control").await?;
         let stdio = self.connect_ws(task_id, "stdio").await?;
         let stderr = match request.split_stderr {
             true => Some(self.connect_ws(task_id, "stderr").await?),
@@ -139,7 +140,7 @@ impl Client {
                     _sink_kept = result.ok();
                     writer_done = true;
                 }
-                outputs = &mut readers => return outputs,
+                outputs = &mut readers => return outputs.map(|(out, err)| (out, err, control)),
             }
         }
     }
@@ -193,7 +194,11 @@ impl Client {
             }
             return Err(PebbleError::Change { id: change.id, err });
         }
-        let (stdout, stderr) = io?;
+        let (stdout, stderr, mut control) = io?;
+        // The command is done: a normal close of the control socket is safe now.
+        self.transport.block_on(async move {
+            let _ = control.close(None).await;
+        });
         let exit_code = change
             .tasks
             .first()

@@ -1,0 +1,310 @@
+//! This unit's certificate, keystore and truststore, and the CAs of mTLS clients.
+//!
+//! The certificate comes from the `certificates` relation through `TlsRequirer` (unit mode):
+//! CN is the unit's name in Juju's headless service, the DNS SANs are the pod name, that name
+//! and its cluster FQDN, plus `extra-listeners` hosts and `certificate-extra-sans`; the IP
+//! SAN (the unit's address) can be switched off with `certificate-include-ip-sans` for CAs
+//! that refuse IP SANs (canonical/kafka-operator#424). When any of those inputs changes the
+//! requirer replaces its CSR (SAN drift), and past the renewal time it asks again: renewal is
+//! the library's job.
+//!
+//! The stores are PKCS#12 files built in Rust and pushed 0600 to the container: the keystore
+//! holds the key with the full chain (leaf first), the truststore every certificate of the
+//! chain — not just the issuing CA (canonical/kafka-operator#289, #567) — plus the CAs of mTLS
+//! clients from `client-cas` (certificate_transfer), `trusted-ca` and `trusted-certificate`
+//! (tls-certificates used backwards, the 3.x way: the provider's CA, or the certificate it
+//! issued, is trusted), plus the OAuth provider's CA chain when it sends one. PKCS#12 files
+//! carry random salts, so they are rebuilt only when their inputs change, tracked by a
+//! fingerprint in unit state.
+
+use std::collections::BTreeSet;
+
+use charm_interfaces::certificate_transfer::CertificateTransferRequirer;
+use charm_interfaces::tls::keystore::{keystore, truststore};
+use charm_interfaces::tls::labels::sha256_hex;
+use charm_interfaces::tls::{AssignedCertificate, CertRequest, TlsRequirer};
+use charm_sdk::pebble::{Pebble, PushOptions};
+use charm_sdk::prelude::*;
+
+use crate::config::Config;
+use crate::literals::*;
+use crate::peers::internal_address;
+use crate::workload::paths::{KEYSTORE, TRUSTSTORE};
+use crate::workload::{Secret, TlsStores};
+
+const KEYSTORE_PASSWORD: &str = "keystore-password";
+const TRUSTSTORE_PASSWORD: &str = "truststore-password";
+/// Unit state: fingerprint of the keystore's inputs.
+const STATE_KEYSTORE: &str = "keystore";
+/// Unit state: fingerprint of the truststore's inputs.
+const STATE_TRUSTSTORE: &str = "truststore";
+/// The keystore alias of the unit's key.
+const KEY_ALIAS: &str = "kafka";
+/// Owner of files in the container.
+pub const WORKLOAD_USER: &str = "kafka";
+
+/// What the TLS step leaves for the rest of the run.
+#[derive(Debug, Default)]
+pub struct TlsState {
+    /// The certificates relation exists.
+    pub related: bool,
+    /// The stores on disk, once this unit has its certificate.
+    pub stores: Option<TlsStores>,
+    /// The CA bundle clients should trust (`tls-ca`): issuer and chain.
+    pub ca_bundle: Option<String>,
+    /// Certificates of mTLS clients' CAs (client-cas, trusted-ca, trusted-certificate).
+    pub client_cas: BTreeSet<String>,
+    /// The keystore was rewritten in this run (a renewal).
+    pub keystore_changed: bool,
+    /// The truststore was rewritten in this run.
+    pub truststore_changed: bool,
+    /// Why TLS is not complete yet, if it is not.
+    pub waiting: Option<String>,
+    /// Problems with what other applications sent (bad CA certificates).
+    pub invalid: Vec<String>,
+}
+
+/// The certificate request of unit `number`.
+pub fn cert_request(
+    app: &str,
+    number: u32,
+    model: &str,
+    address: Option<&str>,
+    config: &Config,
+) -> Result<CertRequest, Error> {
+    let internal = internal_address(app, number);
+    let mut request = CertRequest::new(internal.clone())
+        .dns(format!("{app}-{number}"))
+        .dns(internal.clone())
+        .dns(format!("{internal}.{model}.svc.cluster.local"));
+    for extra in config.extra_listeners(number)? {
+        request = request.san(&extra.host);
+    }
+    for san in config.certificate_extra_sans(number) {
+        request = request.san(&san);
+    }
+    if config.certificate_include_ip_sans {
+        if let Some(ip) = address.and_then(|a| a.parse().ok()) {
+            request = request.ip(ip);
+        }
+    } else {
+        // Names only: also drop IPs that came from the extra SAN options.
+        request.sans_ip.clear();
+    }
+    Ok(request)
+}
+
+/// The certificates this unit trusts, in PEM, without duplicates: the issuer and every
+/// certificate of the chain.
+pub fn chain_cas(assigned: &AssignedCertificate) -> Vec<String> {
+    let mut out = vec![assigned.certificate.ca.trim().to_owned()];
+    out.extend(assigned.certificate.chain.iter().map(|c| c.trim().to_owned()));
+    out.retain(|c| !c.is_empty());
+    let leaf = assigned.certificate.certificate.trim();
+    let mut seen = BTreeSet::new();
+    out.retain(|c| c != leaf && seen.insert(c.clone()));
+    out
+}
+
+/// Runs the TLS step: certificate, client CAs, stores. `extra_trust` are further CAs to
+/// trust (the OAuth provider's chain).
+pub fn reconcile<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: Option<&Leader>,
+    config: &Config,
+    address: Option<&str>,
+    extra_trust: &[String],
+    pebble: &dyn Pebble,
+) -> Result<TlsState, Stop> {
+    let app = ctx.app().to_string();
+    let number = ctx.unit().number();
+    let model = ctx.model_name().to_owned();
+    let request = cert_request(&app, number, &model, address, config)?;
+    let mut state = TlsState {
+        related: ctx.relation(CERTIFICATES)?.is_some(),
+        ..TlsState::default()
+    };
+    let assigned = TlsRequirer::new(CERTIFICATES, request.clone())
+        .reconcile(ctx, leader)
+        .map_err(Stop::from)?;
+    state.client_cas = client_cas(ctx, leader, request, &mut state.invalid)?;
+
+    let Some(assigned) = assigned else {
+        if state.related {
+            state.waiting = Some("waiting for a signed certificate".to_owned());
+        }
+        remove_stores(ctx, pebble)?;
+        return Ok(state);
+    };
+    let passwords = store_passwords(ctx)?;
+    let cas = chain_cas(&assigned);
+    state.ca_bundle = Some(cas.join("\n") + "\n");
+
+    // Keystore: key and full chain, rebuilt when the certificate changes.
+    let chain = assigned.certificate.full_chain();
+    let key_inputs = fingerprint(&[chain.join("\n").as_str(), passwords.0.expose()]);
+    let recorded: Option<String> = ctx.unit_state(STATE_KEYSTORE)?;
+    if recorded.as_deref() != Some(&key_inputs) || !exists(pebble, KEYSTORE)? {
+        let bytes = assigned
+            .keystore(KEY_ALIAS, passwords.0.expose())
+            .map_err(|e| Error::msg(format!("cannot build the keystore: {e}")))?;
+        push_private(pebble, KEYSTORE, &bytes)?;
+        ctx.set_unit_state(STATE_KEYSTORE, &key_inputs)?;
+        state.keystore_changed = recorded.is_some();
+    }
+
+    // Truststore: the chain, the mTLS clients' CAs and the OAuth provider's chain.
+    let mut trusted: Vec<String> = cas.clone();
+    trusted.extend(state.client_cas.iter().cloned());
+    trusted.extend(extra_trust.iter().map(|c| c.trim().to_owned()));
+    let mut seen = BTreeSet::new();
+    trusted.retain(|c| !c.is_empty() && seen.insert(c.clone()));
+    let mut sorted = trusted.clone();
+    sorted.sort();
+    let mut parts: Vec<&str> = sorted.iter().map(String::as_str).collect();
+    parts.push(passwords.1.expose());
+    let trust_inputs = fingerprint(&parts);
+    let recorded: Option<String> = ctx.unit_state(STATE_TRUSTSTORE)?;
+    if recorded.as_deref() != Some(&trust_inputs) || !exists(pebble, TRUSTSTORE)? {
+        let bytes = truststore(&trusted, "ca", passwords.1.expose())
+            .map_err(|e| Error::msg(format!("cannot build the truststore: {e}")))?;
+        push_private(pebble, TRUSTSTORE, &bytes)?;
+        ctx.set_unit_state(STATE_TRUSTSTORE, &trust_inputs)?;
+        state.truststore_changed = recorded.is_some();
+    }
+
+    state.stores = Some(TlsStores {
+        keystore: KEYSTORE.to_owned(),
+        keystore_password: passwords.0,
+        truststore: TRUSTSTORE.to_owned(),
+        truststore_password: passwords.1,
+    });
+    Ok(state)
+}
+
+/// The CAs of mTLS clients from the three relations that can send them.
+fn client_cas<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: Option<&Leader>,
+    request: CertRequest,
+    invalid: &mut Vec<String>,
+) -> Result<BTreeSet<String>, Stop> {
+    let transferred = CertificateTransferRequirer::new(CLIENT_CAS)
+        .reconcile(ctx, leader)
+        .map_err(Stop::from)?;
+    invalid.extend(transferred.invalid.iter().map(ToString::to_string));
+    let mut out = transferred.all();
+    if let Some(ca) = TlsRequirer::new(TRUSTED_CA, request.clone())
+        .reconcile(ctx, leader)
+        .map_err(Stop::from)?
+    {
+        out.extend(chain_cas(&ca));
+    }
+    if let Some(cert) = TlsRequirer::new(TRUSTED_CERTIFICATE, request)
+        .reconcile(ctx, leader)
+        .map_err(Stop::from)?
+    {
+        out.insert(cert.certificate.certificate.trim().to_owned());
+    }
+    Ok(out)
+}
+
+/// No certificate: the stores go, so a broker never presents a stale one.
+fn remove_stores<C: Charm>(ctx: &mut Context<'_, C>, pebble: &dyn Pebble) -> Result<(), Error> {
+    for (path, key) in [(KEYSTORE, STATE_KEYSTORE), (TRUSTSTORE, STATE_TRUSTSTORE)] {
+        if exists(pebble, path)? {
+            pebble.remove_path(path, false)?;
+        }
+        ctx.delete_unit_state(key)?;
+    }
+    Ok(())
+}
+
+fn exists(pebble: &dyn Pebble, path: &str) -> Result<bool, Error> {
+    match pebble.list_files(path, None, true) {
+        Ok(entries) => Ok(!entries.is_empty()),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Pushes key material readable by the workload user only.
+pub fn push_private(pebble: &dyn Pebble, path: &str, bytes: &[u8]) -> Result<(), Error> {
+    let options = PushOptions::default()
+        .permissions(0o600)
+        .owner(WORKLOAD_USER, WORKLOAD_USER)
+        .make_dirs();
+    pebble.push(path, bytes, &options)?;
+    Ok(())
+}
+
+/// A short hash of the inputs of a store.
+fn fingerprint(parts: &[&str]) -> String {
+    sha256_hex(parts.join("\u{0}").as_bytes()).chars().take(16).collect()
+}
+
+/// The store passwords from this unit's secret (`cluster.<app>.unit`, the Python charm's
+/// label and keys), created on first use.
+fn store_passwords<C: Charm>(ctx: &mut Context<'_, C>) -> Result<(Secret, Secret), Error> {
+    let label = unit_secret_label(ctx.app().as_str());
+    let content = match ctx.try_get_secret(&SecretRef::label(label.clone()), SecretRead::Peek)? {
+        Some(content) => content,
+        None => {
+            let content: SecretContent = [
+                (KEYSTORE_PASSWORD.to_owned(), crate::credentials::generate()?),
+                (TRUSTSTORE_PASSWORD.to_owned(), crate::credentials::generate()?),
+            ]
+            .into();
+            let meta = SecretMeta {
+                label: Some(label),
+                description: Some("Kafka keystore and truststore passwords of this unit".to_owned()),
+                ..SecretMeta::default()
+            };
+            ctx.add_unit_secret(&content, meta)?;
+            content
+        }
+    };
+    match (content.get(KEYSTORE_PASSWORD), content.get(TRUSTSTORE_PASSWORD)) {
+        (Some(k), Some(t)) => Ok((Secret::new(k.clone()), Secret::new(t.clone()))),
+        _ => Err(Error::msg("the unit secret has no keystore or truststore password")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(include_ip: bool, extra: &str) -> Config {
+        let mut c: Config = serde_json::from_value(serde_json::json!({
+            "metadata-mode": "zookeeper", "roles": "broker", "compression-type": "producer",
+            "log-flush-interval-messages": "1", "log-flush-interval-ms": "1",
+            "log-flush-offset-checkpoint-interval-ms": 1, "log-retention-bytes": "-1",
+            "log-retention-ms": "-1", "log-segment-bytes": 1, "message-max-bytes": 1,
+            "offsets-topic-num-partitions": 1, "transaction-state-log-num-partitions": 1,
+            "unclean-leader-election-enable": false, "log-cleaner-delete-retention-ms": "1",
+            "log-cleaner-min-compaction-lag-ms": "0", "log-cleanup-policy": "delete",
+            "log-message-timestamp-type": "CreateTime", "ssl-cipher-suites": "",
+            "ssl-principal-mapping-rules": "DEFAULT", "replication-quota-window-num": 11,
+            "zookeeper-ssl-cipher-suites": "", "profile": "production",
+            "certificate-extra-sans": "", "extra-listeners": "", "certificate-include-ip-sans": true,
+            "log-level": "INFO", "network-bandwidth": 1, "cruisecontrol-balance-threshold": 1.1,
+            "cruisecontrol-capacity-threshold": 0.8, "expose-external": "false"
+        }))
+        .unwrap();
+        c.certificate_include_ip_sans = include_ip;
+        c.extra_listeners = extra.to_owned();
+        c
+    }
+
+    #[test]
+    fn request_names_the_pod_and_switches_ip_sans() {
+        let r = cert_request("kafka", 1, "m", Some("10.1.2.3"), &config(true, "broker-{unit}.example.com:30000")).unwrap();
+        assert_eq!(r.common_name.as_deref(), Some("kafka-1.kafka-endpoints"));
+        assert!(r.sans_dns.contains("kafka-1"));
+        assert!(r.sans_dns.contains("kafka-1.kafka-endpoints.m.svc.cluster.local"));
+        assert!(r.sans_dns.contains("broker-1.example.com"));
+        assert_eq!(r.sans_ip.len(), 1);
+        let r = cert_request("kafka", 1, "m", Some("10.1.2.3"), &config(false, "")).unwrap();
+        assert!(r.sans_ip.is_empty());
+    }
+}
