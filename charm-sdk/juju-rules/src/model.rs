@@ -280,9 +280,15 @@ impl Model {
 
     /// Allocates a new secret id (Juju allocates it at `secret-add`, before the commit).
     pub fn allocate_secret_id(&mut self) -> String {
-        let id = make_secret_id(&self.uuid, self.next_secret_seq);
-        self.next_secret_seq += 1;
-        id
+        // A model built from a test state may already hold secrets made from the same
+        // sequence; skip ids in use so a new secret never replaces an existing one.
+        loop {
+            let id = make_secret_id(&self.uuid, self.next_secret_seq);
+            self.next_secret_seq += 1;
+            if !self.secrets.contains_key(&id) {
+                return id;
+            }
+        }
     }
 
     /// Allocates a new relation id.

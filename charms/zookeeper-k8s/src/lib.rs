@@ -65,4 +65,18 @@ impl<A: AdminConnector> Charm for ZooKeeperCharm<A> {
     fn run_action(&self, ctx: &mut Context<'_, Self>, action: Action) -> Result<ActionResults, ActionError> {
         actions::run(ctx, action)
     }
+
+    /// `secret-expired` is how certificate secrets (expiring at their renewal time) wake the
+    /// charm: reconcile renews. `secret-remove`: an old revision nobody reads any more goes.
+    fn secret_lifecycle(&self, ctx: &mut Context<'_, Self>, event: SecretLifecycle) -> Result<(), Error> {
+        match event {
+            SecretLifecycle::Expired { .. } | SecretLifecycle::Rotate { .. } => {
+                match reconcile::reconcile(ctx, &self.admin) {
+                    Ok(()) | Err(Stop::Unready(_)) => Ok(()),
+                    Err(Stop::Failed(e)) => Err(e),
+                }
+            }
+            SecretLifecycle::Remove { uri, revision, .. } => ctx.remove_secret(&uri, Some(revision)),
+        }
+    }
 }

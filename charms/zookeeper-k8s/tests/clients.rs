@@ -72,9 +72,22 @@ fn a_client_gets_its_chroot_and_credentials_only_after_every_server_loaded_its_u
     );
 
     // The rolling restart: check after every hook that nothing is published too early.
+    let super_password = secret.newest_content()["super-password"].clone();
     for _ in 0..8 {
         for n in [0, 1, 2] {
-            sim.run(n, TestEvent::update_status());
+            let out = sim.run(n, TestEvent::update_status());
+            let seen = format!(
+                "{:?}{:?}{:?}{:?}",
+                out.logs, out.calls, out.unit_status_history, out.app_status_history
+            );
+            assert!(
+                !seen.contains(&password) && !seen.contains(&super_password),
+                "a password leaked: {seen}"
+            );
+            assert!(
+                !format!("{:?}", sim.units[&n].bag).contains(&password),
+                "a password in peer data"
+            );
             assert!(
                 !published(&sim) || everyone_knows(&sim, "relation-7"),
                 "published before every server restarted"

@@ -81,7 +81,12 @@ fn zoo_cfg_mid_switch_on_a_loopback_model() {
 
 #[test]
 fn zoo_cfg_back_to_plain_keeps_the_stores_while_unified() {
-    let encryption = Encryption { stores: Some(stores()), client_tls: false, ssl_quorum: false, port_unification: true };
+    let encryption = Encryption {
+        stores: Some(stores()),
+        client_tls: false,
+        ssl_quorum: false,
+        port_unification: true,
+    };
     check("zoo_cfg_switch_back", &zoo_cfg(&cfg(Bind::All, encryption)));
 }
 

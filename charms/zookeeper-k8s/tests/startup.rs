@@ -252,3 +252,12 @@ fn an_idempotent_reconcile_writes_nothing() {
     assert_eq!(out.calls_to("relation-set"), 0, "{:?}", out.calls);
     assert_eq!(sim.units[&1].container, before.units[&1].container);
 }
+
+#[test]
+fn secret_remove_drops_the_unused_revision() {
+    let mut sim = Sim::new(1, 0);
+    sim.settle(4);
+    let secret = sim.app_secrets[0].clone();
+    let out = sim.run(0, TestEvent::secret_remove(&secret, 1));
+    assert_eq!(out.calls_to("secret-remove"), 1, "{:?}", out.calls);
+}

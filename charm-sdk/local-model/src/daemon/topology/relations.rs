@@ -159,6 +159,12 @@ pub(super) fn unrelate(ctl: &mut Controller, id: RelationId) -> Result<()> {
     if let Some(rel) = ctl.model.relations.get_mut(&id) {
         rel.members.clear();
     }
+    // relation-changed is not fired for a relation being removed.
+    for rt in ctl.units.values_mut() {
+        rt.queue.retain(|item| {
+            !matches!(item, Item::Hook(h) if h.relation == Some(id) && h.name.ends_with("-relation-changed"))
+        });
+    }
     for hook in hooks {
         enqueue(ctl, hook);
     }
