@@ -29,6 +29,7 @@ use charm_sdk::prelude::*;
 use crate::config::Config;
 use crate::literals::*;
 use crate::peers::internal_address;
+use crate::workload::env::WORKLOAD_USER;
 use crate::workload::paths::{KEYSTORE, TRUSTSTORE};
 use crate::workload::{Secret, TlsStores};
 
@@ -40,8 +41,6 @@ const STATE_KEYSTORE: &str = "keystore";
 const STATE_TRUSTSTORE: &str = "truststore";
 /// The keystore alias of the unit's key.
 const KEY_ALIAS: &str = "kafka";
-/// Owner of files in the container.
-pub const WORKLOAD_USER: &str = "kafka";
 
 /// What the TLS step leaves for the rest of the run.
 #[derive(Debug, Default)]

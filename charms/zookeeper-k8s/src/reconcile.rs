@@ -129,6 +129,15 @@ fn converge_server<A: AdminConnector>(
     let version = cluster.app_data.credentials_version();
 
     if !workload.running()? {
+        // A server without TLS stores cannot talk to an encrypted (or switching) quorum.
+        let app = &cluster.app_data;
+        let needs_stores = app.tls() || app.switching() || app.quorum() == QuorumEncryption::Ssl;
+        if needs_stores && encryption.stores.is_none() {
+            ctx.add_status(Status::waiting(
+                "waiting for a TLS certificate to join the encrypted quorum",
+            ));
+            return Ok(());
+        }
         let lines = match quorum::startup(cluster) {
             Startup::Wait(why) => {
                 ctx.add_status(Status::waiting(why));

@@ -11,7 +11,7 @@ use charm_sdk::pebble::ServiceStatus;
 use charm_sdk::Status;
 use charm_testing::TestEvent;
 use support::fake_zk::{members, reconfigs, with_zk, Call, FakeServer};
-use support::sim::{zk_address, Sim, APP};
+use support::sim::{zk_address, Sim};
 use zookeeper_k8s::render::Role;
 
 const SECRET_LABEL: &str = "cluster.zookeeper-k8s.app";
@@ -104,7 +104,10 @@ fn later_units_wait_then_join_as_observers_and_the_leader_promotes_them() {
         )
     );
     assert_eq!(sim.file(1, "/var/lib/zookeeper/data/myid").as_deref(), Some("2\n"));
-    let _ = out;
+    assert_eq!(
+        out.unit_status(),
+        &Status::waiting("zookeeper is starting or not answering")
+    );
     let out = sim.run(1, TestEvent::update_status());
     assert_eq!(out.unit_status(), &Status::active("observer"));
 
@@ -234,7 +237,6 @@ fn a_restarted_pod_rejoins_without_waiting_its_turn() {
         "{dynamic}"
     );
     assert_eq!(dynamic.lines().count(), 2);
-    let _ = APP;
 }
 
 #[test]

@@ -377,3 +377,24 @@ fn ip_sans_follow_the_config() {
         ["10.1.0.10"]
     );
 }
+
+#[test]
+fn a_unit_added_to_a_tls_ensemble_waits_for_its_certificate_then_joins() {
+    let mut sim = Sim::new(3, 0);
+    sim.settle(8);
+    let ca = ca("scale-ca");
+    with_tls(&mut sim, &ca);
+    drive(&mut sim, &mut Vec::new());
+
+    sim.add_unit(3);
+    let out = sim.run(3, TestEvent::install());
+    assert_eq!(out.unit_status(), &Status::waiting("waiting for a TLS certificate"));
+    assert!(!sim.running(3), "a plain server cannot join an encrypted quorum");
+    answer_all(&mut sim, &ca, &[0, 1, 2, 3]);
+    sim.run(3, TestEvent::update_status());
+    assert!(sim.running(3));
+    let zoo = sim.file(3, "/etc/zookeeper/zoo.cfg").expect("zoo.cfg");
+    assert!(zoo.contains("\nsslQuorum=true\n"), "{zoo}");
+    sim.run(0, TestEvent::update_status());
+    assert_eq!(sim.app_bag["3"], "added");
+}

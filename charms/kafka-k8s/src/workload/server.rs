@@ -186,9 +186,7 @@ fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
     else {
         return Ok(props);
     };
-    for (what, url) in [("oauth issuer", &oauth.issuer_url)] {
-        check_jaas_text(what, url)?;
-    }
+    check_jaas_text("oauth issuer", &oauth.issuer_url)?;
     let validation = match &oauth.validation {
         TokenValidation::Jwks(url) => {
             check_jaas_text("oauth jwks endpoint", url)?;

@@ -161,9 +161,9 @@ pub(super) fn unrelate(ctl: &mut Controller, id: RelationId) -> Result<()> {
     }
     // relation-changed is not fired for a relation being removed.
     for rt in ctl.units.values_mut() {
-        rt.queue.retain(|item| {
-            !matches!(item, Item::Hook(h) if h.relation == Some(id) && h.name.ends_with("-relation-changed"))
-        });
+        rt.queue.retain(
+            |item| !matches!(item, Item::Hook(h) if h.relation == Some(id) && h.name.ends_with("-relation-changed")),
+        );
     }
     for hook in hooks {
         enqueue(ctl, hook);
