@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use charm_interfaces::certificate_transfer::CertificateTransferRequirer;
-use charm_interfaces::tls::keystore::{keystore, truststore};
+use charm_interfaces::tls::keystore::truststore;
 use charm_interfaces::tls::labels::sha256_hex;
 use charm_interfaces::tls::{AssignedCertificate, CertRequest, TlsRequirer};
 use charm_sdk::pebble::{Pebble, PushOptions};

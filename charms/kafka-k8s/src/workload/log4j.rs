@@ -145,8 +145,8 @@ pub fn log4j2_yaml(log_level: &str) -> String {
         out.push_str(&format!(
             "      - name: {name}\n        fileName: \"${{kafka.logs.dir}}/{file}\"\n        \
              filePattern: \"${{kafka.logs.dir}}/{file}.%i\"\n        PatternLayout:\n          \
-             pattern: \"${{logPattern}}\"\n        SizeBasedTriggeringPolicy:\n          size: \"{MAX_FILE_SIZE}\"\n        \
-             DefaultRolloverStrategy:\n          max: {MAX_BACKUPS}\n"
+             pattern: \"${{logPattern}}\"\n        Policies:\n          SizeBasedTriggeringPolicy:\n            \
+             size: \"{MAX_FILE_SIZE}\"\n        DefaultRolloverStrategy:\n          max: {MAX_BACKUPS}\n"
         ));
     };
     rolling(&mut out, "kafkaAppender", "server.log");

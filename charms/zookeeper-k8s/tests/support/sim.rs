@@ -67,10 +67,6 @@ pub struct Sim {
     pub relations: Vec<Relation>,
     /// Config set by the operator.
     pub config: serde_json::Map<String, Value>,
-    /// Runs so far. charm-testing builds a fresh model per run whose secret ids restart from
-    /// the same sequence, so a secret created in a later run would reuse the id of one created
-    /// earlier; a model uuid per run keeps new ids apart (ids derive from the uuid).
-    pub runs: u64,
 }
 
 impl Sim {
@@ -84,7 +80,6 @@ impl Sim {
             app_secrets: Vec::new(),
             relations: Vec::new(),
             config: serde_json::Map::new(),
-            runs: 0,
         };
         for i in 0..n {
             sim.add_unit(i);
@@ -168,7 +163,6 @@ impl Sim {
             .peer(self.peer_view(n))
             .container(Container::new("zookeeper").with_state(unit.container.clone()));
         state.config = self.config.clone();
-        state = state.model("test-model", format!("5bd5d5a1-6b5e-4d3c-9a4e-{:012x}", self.runs));
         state.address = addr(n);
         state.unit_state = unit.unit_state.clone();
         for secret in self.app_secrets.iter().chain(unit.secrets.iter()) {
@@ -192,7 +186,6 @@ impl Sim {
     /// Runs `event` on unit `n`.
     pub fn try_run(&mut self, n: u32, event: TestEvent) -> Result<RunOutput, charm_testing::RunError> {
         let out = Context::<Zk>::new().run(event, self.state(n))?;
-        self.runs += 1;
         self.absorb(n, &out);
         Ok(out)
     }
