@@ -72,8 +72,8 @@ impl Codec for JsonValues {
     fn decode<T: DeserializeOwned>(bag: &Databag) -> Result<T, Error> {
         let mut map = serde_json::Map::new();
         for (k, v) in bag {
-            let value = serde_json::from_str(v)
-                .map_err(|e| Error::Codec(format!("key {k:?} does not hold JSON: {e}")))?;
+            let value =
+                serde_json::from_str(v).map_err(|e| Error::Codec(format!("key {k:?} does not hold JSON: {e}")))?;
             map.insert(k.clone(), value);
         }
         serde_json::from_value(Value::Object(map)).map_err(|e| Error::Codec(e.to_string()))

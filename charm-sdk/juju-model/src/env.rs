@@ -109,9 +109,7 @@ pub mod vars {
 impl JujuEnv {
     /// Reads the environment of the current process.
     pub fn from_process() -> Result<Self, Error> {
-        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| {
-            Some((k.into_string().ok()?, v.into_string().ok()?))
-        }))
+        Self::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
     }
 
     /// Builds the record from `(name, value)` pairs. Required: `JUJU_DISPATCH_PATH`,
@@ -134,7 +132,8 @@ impl JujuEnv {
         let relation_id = get("JUJU_RELATION_ID").map(|v| RelationId::parse(&v)).transpose()?;
         let secret_revision = get("JUJU_SECRET_REVISION")
             .map(|v| {
-                v.parse::<u64>().map_err(|_| Error::invalid("JUJU_SECRET_REVISION", &v, "expected a positive integer"))
+                v.parse::<u64>()
+                    .map_err(|_| Error::invalid("JUJU_SECRET_REVISION", &v, "expected a positive integer"))
             })
             .transpose()?;
 
@@ -176,7 +175,12 @@ impl JujuEnv {
             storage_kind: get("JUJU_STORAGE_KIND"),
             debug: get("JUJU_DEBUG").is_some(),
             debug_at: get("JUJU_DEBUG_AT")
-                .map(|v| v.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
                 .unwrap_or_default(),
             trace_id: get("JUJU_TRACE_ID"),
         })
@@ -219,7 +223,10 @@ impl JujuEnv {
         );
         push("JUJU_REMOTE_UNIT", self.remote_unit.as_ref().map(ToString::to_string));
         push("JUJU_REMOTE_APP", self.remote_app.as_ref().map(ToString::to_string));
-        push("JUJU_DEPARTING_UNIT", self.departing_unit.as_ref().map(ToString::to_string));
+        push(
+            "JUJU_DEPARTING_UNIT",
+            self.departing_unit.as_ref().map(ToString::to_string),
+        );
         push("JUJU_ACTION_NAME", self.action_name.clone());
         push("JUJU_ACTION_UUID", self.action_uuid.clone());
         push("JUJU_ACTION_TAG", self.action_tag.clone());
@@ -235,12 +242,14 @@ impl JujuEnv {
         push("JUJU_STORAGE_LOCATION", self.storage_location.clone());
         push("JUJU_STORAGE_KIND", self.storage_kind.clone());
         push("JUJU_DEBUG", self.debug.then(|| "1".to_owned()));
-        push("JUJU_DEBUG_AT", (!self.debug_at.is_empty()).then(|| self.debug_at.join(",")));
+        push(
+            "JUJU_DEBUG_AT",
+            (!self.debug_at.is_empty()).then(|| self.debug_at.join(",")),
+        );
         push("JUJU_TRACE_ID", self.trace_id.clone());
         out
     }
 }
-
 
 #[cfg(test)]
 mod tests {

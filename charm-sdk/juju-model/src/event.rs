@@ -276,12 +276,13 @@ fn templated(env: &JujuEnv, name: &str) -> Result<Event, Error> {
             .ok_or_else(|| Error::MissingVariable("JUJU_PEBBLE_CHECK_NAME".to_owned()))
     };
     if let Some(container) = container("-pebble-ready") {
-        return Ok(Event::Pebble { container, hook: PebbleHook::Ready });
+        return Ok(Event::Pebble {
+            container,
+            hook: PebbleHook::Ready,
+        });
     }
     if let Some(container) = container("-pebble-custom-notice") {
-        let notice = |v: &Option<String>, var: &str| {
-            v.clone().ok_or_else(|| Error::MissingVariable(var.to_owned()))
-        };
+        let notice = |v: &Option<String>, var: &str| v.clone().ok_or_else(|| Error::MissingVariable(var.to_owned()));
         return Ok(Event::Pebble {
             container,
             hook: PebbleHook::CustomNotice {
@@ -292,10 +293,16 @@ fn templated(env: &JujuEnv, name: &str) -> Result<Event, Error> {
         });
     }
     if let Some(container) = container("-pebble-check-failed") {
-        return Ok(Event::Pebble { container, hook: PebbleHook::CheckFailed { check: check()? } });
+        return Ok(Event::Pebble {
+            container,
+            hook: PebbleHook::CheckFailed { check: check()? },
+        });
     }
     if let Some(container) = container("-pebble-check-recovered") {
-        return Ok(Event::Pebble { container, hook: PebbleHook::CheckRecovered { check: check()? } });
+        return Ok(Event::Pebble {
+            container,
+            hook: PebbleHook::CheckRecovered { check: check()? },
+        });
     }
     Ok(Event::Unknown(name.to_owned()))
 }
@@ -345,7 +352,13 @@ mod tests {
                 ("JUJU_DEPARTING_UNIT", "app/0"),
             ],
         );
-        let Event::Relation { hook, relation, departing_unit, .. } = Event::from_env(&e).unwrap() else {
+        let Event::Relation {
+            hook,
+            relation,
+            departing_unit,
+            ..
+        } = Event::from_env(&e).unwrap()
+        else {
             panic!("not a relation event")
         };
         assert_eq!(hook, RelationHook::Departed);
@@ -372,16 +385,26 @@ mod tests {
         ));
         let e = env(
             "hooks/secret-remove",
-            &[("JUJU_SECRET_ID", "secret:cq5l0hvmp25c7d3sbjug"), ("JUJU_SECRET_REVISION", "2")],
+            &[
+                ("JUJU_SECRET_ID", "secret:cq5l0hvmp25c7d3sbjug"),
+                ("JUJU_SECRET_REVISION", "2"),
+            ],
         );
         assert!(matches!(
             Event::from_env(&e).unwrap(),
-            Event::Secret { hook: SecretHook::Remove, revision: Some(2), .. }
+            Event::Secret {
+                hook: SecretHook::Remove,
+                revision: Some(2),
+                ..
+            }
         ));
         let e = env("actions/get-super-password", &[("JUJU_ACTION_UUID", "7")]);
         assert_eq!(
             Event::from_env(&e).unwrap(),
-            Event::Action { name: "get-super-password".into(), id: Some("7".into()) }
+            Event::Action {
+                name: "get-super-password".into(),
+                id: Some("7".into())
+            }
         );
     }
 
@@ -391,7 +414,10 @@ mod tests {
             Event::from_env(&env("hooks/pre-series-upgrade", &[])).unwrap(),
             Event::Unknown("pre-series-upgrade".into())
         );
-        assert_eq!(Event::from_env(&env("weird", &[])).unwrap(), Event::Unknown("weird".into()));
+        assert_eq!(
+            Event::from_env(&env("weird", &[])).unwrap(),
+            Event::Unknown("weird".into())
+        );
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn invalid(what: &'static str, value: &str, expected: &'static str) -> Self {
-        Error::Invalid { what, value: value.to_owned(), expected }
+        Error::Invalid {
+            what,
+            value: value.to_owned(),
+            expected,
+        }
     }
 }

@@ -140,9 +140,11 @@ impl ConfigOption {
         Ok(match self.kind {
             OptionType::String | OptionType::Secret => Value::String(text.to_owned()),
             OptionType::Int => Value::from(text.parse::<i64>().map_err(|_| bad("expected an integer"))?),
-            OptionType::Float => serde_json::Number::from_f64(text.parse::<f64>().map_err(|_| bad("expected a number"))?)
-                .map(Value::Number)
-                .ok_or_else(|| bad("expected a finite number"))?,
+            OptionType::Float => {
+                serde_json::Number::from_f64(text.parse::<f64>().map_err(|_| bad("expected a number"))?)
+                    .map(Value::Number)
+                    .ok_or_else(|| bad("expected a finite number"))?
+            }
             OptionType::Boolean => Value::Bool(match text {
                 "true" | "True" | "yes" => true,
                 "false" | "False" | "no" => false,
@@ -223,7 +225,10 @@ impl ActionMeta {
             }
             if let (Some(allowed), Some(s)) = (schema.get("enum").and_then(Value::as_array), value.as_str()) {
                 if !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                    return Err(format!("parameter {name:?} must be one of {}", Value::Array(allowed.clone())));
+                    return Err(format!(
+                        "parameter {name:?} must be one of {}",
+                        Value::Array(allowed.clone())
+                    ));
                 }
             }
         }
@@ -372,7 +377,11 @@ actions:
 
     #[test]
     fn config_values_parse_by_type() {
-        let opt = ConfigOption { kind: OptionType::Int, default: None, description: None };
+        let opt = ConfigOption {
+            kind: OptionType::Int,
+            default: None,
+            description: None,
+        };
         assert_eq!(opt.parse_value("42").unwrap(), Value::from(42));
         assert!(opt.parse_value("4.2").is_err());
         assert!(opt.accepts(&Value::from(3)));

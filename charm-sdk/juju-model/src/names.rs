@@ -26,7 +26,11 @@ impl AppName {
         if is_valid_app(&name) {
             Ok(Self(name))
         } else {
-            Err(Error::invalid("application name", &name, "expected lowercase letters, digits and hyphens, starting with a letter"))
+            Err(Error::invalid(
+                "application name",
+                &name,
+                "expected lowercase letters, digits and hyphens, starting with a letter",
+            ))
         }
     }
 
@@ -37,7 +41,10 @@ impl AppName {
 
     /// The name of unit `n` of this application.
     pub fn unit(&self, n: u32) -> UnitName {
-        UnitName { app: self.clone(), number: n }
+        UnitName {
+            app: self.clone(),
+            number: n,
+        }
     }
 }
 
@@ -99,7 +106,10 @@ impl UnitName {
         let number = number
             .parse::<u32>()
             .map_err(|_| Error::invalid("unit name", name, "the part after '/' must be a number"))?;
-        Ok(Self { app: AppName::new(app)?, number })
+        Ok(Self {
+            app: AppName::new(app)?,
+            number,
+        })
     }
 
     /// The application the unit belongs to.
@@ -190,7 +200,11 @@ impl SecretUri {
         if valid {
             Ok(Self(text))
         } else {
-            Err(Error::invalid("secret URI", &text, "expected secret:<id> or secret://<model-uuid>/<id>"))
+            Err(Error::invalid(
+                "secret URI",
+                &text,
+                "expected secret:<id> or secret://<model-uuid>/<id>",
+            ))
         }
     }
 

@@ -86,23 +86,38 @@ pub struct Status {
 impl Status {
     /// `active` with a message (often empty).
     pub fn active(message: impl Into<String>) -> Self {
-        Self { kind: StatusKind::Active, message: message.into() }
+        Self {
+            kind: StatusKind::Active,
+            message: message.into(),
+        }
     }
     /// `blocked`: the operator must act.
     pub fn blocked(message: impl Into<String>) -> Self {
-        Self { kind: StatusKind::Blocked, message: message.into() }
+        Self {
+            kind: StatusKind::Blocked,
+            message: message.into(),
+        }
     }
     /// `waiting`: something else must happen first.
     pub fn waiting(message: impl Into<String>) -> Self {
-        Self { kind: StatusKind::Waiting, message: message.into() }
+        Self {
+            kind: StatusKind::Waiting,
+            message: message.into(),
+        }
     }
     /// `maintenance`: the charm is busy.
     pub fn maintenance(message: impl Into<String>) -> Self {
-        Self { kind: StatusKind::Maintenance, message: message.into() }
+        Self {
+            kind: StatusKind::Maintenance,
+            message: message.into(),
+        }
     }
     /// `unknown`, as a fresh unit shows.
     pub fn unknown() -> Self {
-        Self { kind: StatusKind::Unknown, message: String::new() }
+        Self {
+            kind: StatusKind::Unknown,
+            message: String::new(),
+        }
     }
 
     /// The more severe of two statuses; on a tie the first one wins, so the first
@@ -150,6 +165,9 @@ mod tests {
         let a = Status::waiting("first");
         let b = Status::waiting("second");
         assert_eq!(a.clone().most_severe(b), a);
-        assert_eq!(Status::active("").most_severe(Status::blocked("x")), Status::blocked("x"));
+        assert_eq!(
+            Status::active("").most_severe(Status::blocked("x")),
+            Status::blocked("x")
+        );
     }
 }

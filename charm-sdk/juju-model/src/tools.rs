@@ -55,7 +55,13 @@ impl FromStr for Port {
     /// Parses `80`, `80/tcp`, `53/udp`, `8000-8100/tcp`, `icmp`; a trailing
     /// ` (ep1,ep2)` endpoint list, as `opened-ports --endpoints` prints, is ignored.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || Error::invalid("port", text, "expected <port>[/<tcp|udp>], <from>-<to>[/<proto>] or icmp");
+        let bad = || {
+            Error::invalid(
+                "port",
+                text,
+                "expected <port>[/<tcp|udp>], <from>-<to>[/<proto>] or icmp",
+            )
+        };
         let spec = text.split_whitespace().next().unwrap_or("");
         if spec == "icmp" {
             return Ok(Port::Icmp);
@@ -73,7 +79,11 @@ impl FromStr for Port {
                 if a > b {
                     return Err(bad());
                 }
-                Ok(if udp { Port::UdpRange(a, b) } else { Port::TcpRange(a, b) })
+                Ok(if udp {
+                    Port::UdpRange(a, b)
+                } else {
+                    Port::TcpRange(a, b)
+                })
             }
             None => {
                 let p = number(range)?;
@@ -374,7 +384,8 @@ pub fn valid_action_key(key: &str) -> bool {
             !b.is_empty()
                 && b[0].is_ascii_lowercase() | b[0].is_ascii_digit()
                 && b[b.len() - 1].is_ascii_lowercase() | b[b.len() - 1].is_ascii_digit()
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 

@@ -50,7 +50,11 @@ macro_rules! action_error_from {
         }
     )*};
 }
-action_error_from!(crate::backend::HookToolError, crate::pebble::PebbleError, juju_model::Error);
+action_error_from!(
+    crate::backend::HookToolError,
+    crate::pebble::PebbleError,
+    juju_model::Error
+);
 
 /// Flattened, validated action results.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -99,7 +103,11 @@ fn flatten(prefix: &str, value: &Value, out: &mut ActionResults) -> Result<(), E
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
                 flatten(&key, v, out)?;
             }
             Ok(())
@@ -113,7 +121,9 @@ fn flatten(prefix: &str, value: &Value, out: &mut ActionResults) -> Result<(), E
 fn insert(out: &mut ActionResults, key: &str, value: String) -> Result<(), Error> {
     check_key(key)?;
     if out.0.insert(key.to_owned(), value).is_some() {
-        return Err(Error::msg(format!("action result key {key:?} appears twice after flattening")));
+        return Err(Error::msg(format!(
+            "action result key {key:?} appears twice after flattening"
+        )));
     }
     Ok(())
 }
@@ -154,7 +164,10 @@ mod tests {
             username: "admin".into(),
             password: "pw".into(),
             endpoints: vec!["a:1".into()],
-            tls: Tls { enabled: true, ca: None },
+            tls: Tls {
+                enabled: true,
+                ca: None,
+            },
         })
         .unwrap();
         let want: BTreeMap<String, String> = [

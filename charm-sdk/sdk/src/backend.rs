@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use juju_model::tools::{
-    AppStatusInfo, BagOwner, GoalState, LogLevel, Network, Port, RotatePolicy, SecretInfo, SecretOwner,
-    StatusInfo, StorageInfo,
+    AppStatusInfo, BagOwner, GoalState, LogLevel, Network, Port, RotatePolicy, SecretInfo, SecretOwner, StatusInfo,
+    StorageInfo,
 };
 use juju_model::{AppName, Databag, RelationId, SecretUri, Status, UnitName};
 use serde_json::Value;
@@ -73,7 +73,12 @@ impl HookToolError {
         } else {
             ToolErrorKind::Other
         };
-        Self { tool: tool.to_owned(), kind, message, code }
+        Self {
+            tool: tool.to_owned(),
+            kind,
+            message,
+            code,
+        }
     }
 }
 
@@ -113,11 +118,17 @@ pub struct SecretRef {
 impl SecretRef {
     /// By URI.
     pub fn uri(uri: SecretUri) -> Self {
-        Self { uri: Some(uri), label: None }
+        Self {
+            uri: Some(uri),
+            label: None,
+        }
     }
     /// By label.
     pub fn label(label: impl Into<String>) -> Self {
-        Self { uri: None, label: Some(label.into()) }
+        Self {
+            uri: None,
+            label: Some(label.into()),
+        }
     }
 }
 

@@ -34,7 +34,10 @@ pub fn ensure(ok: bool, option: &str, message: impl Into<String>) -> Result<(), 
     if ok {
         Ok(())
     } else {
-        Err(Error::Config { option: option.to_owned(), message: message.into() })
+        Err(Error::Config {
+            option: option.to_owned(),
+            message: message.into(),
+        })
     }
 }
 
@@ -58,7 +61,9 @@ mod tests {
     #[test]
     fn wrong_type_names_the_option() {
         let err = decode::<Config>(values(r#"{"client-port": 70000, "log-level": "INFO"}"#)).unwrap_err();
-        let Error::Config { option, message } = err else { panic!("not a config error") };
+        let Error::Config { option, message } = err else {
+            panic!("not a config error")
+        };
         assert_eq!(option, "client-port");
         assert!(message.contains("70000"), "{message}");
     }
@@ -66,6 +71,9 @@ mod tests {
     #[test]
     fn missing_option_is_named() {
         let err = decode::<Config>(values(r#"{"client-port": 2181}"#)).unwrap_err();
-        assert!(matches!(err, Error::Config { ref option, .. } if option == "log-level"), "{err}");
+        assert!(
+            matches!(err, Error::Config { ref option, .. } if option == "log-level"),
+            "{err}"
+        );
     }
 }

@@ -42,7 +42,12 @@ impl Outcome {
 pub fn dispatch<C: Charm>(env: &JujuEnv, backend: &mut dyn Backend, pebble: &dyn PebbleConnector) -> Outcome {
     let meta = match CharmMeta::from_charmcraft_yaml(C::CHARMCRAFT) {
         Ok(meta) => meta,
-        Err(e) => return fail(backend, &format!("the charm's embedded charmcraft.yaml is invalid: {e}")),
+        Err(e) => {
+            return fail(
+                backend,
+                &format!("the charm's embedded charmcraft.yaml is invalid: {e}"),
+            )
+        }
     };
     let event = match Event::from_env(env) {
         Ok(event) => event,
@@ -69,12 +74,25 @@ pub fn dispatch<C: Charm>(env: &JujuEnv, backend: &mut dyn Backend, pebble: &dyn
             let result = charm.teardown(&mut ctx, Teardown::StorageDetaching { id: id.clone() });
             finish(&mut ctx, result)
         }
-        Event::Secret { hook, uri, label, revision } if *hook != SecretHook::Changed => {
+        Event::Secret {
+            hook,
+            uri,
+            label,
+            revision,
+        } if *hook != SecretHook::Changed => {
             let (uri, label) = (uri.clone(), label.clone());
             let lifecycle = match (hook, revision) {
                 (SecretHook::Rotate, _) => SecretLifecycle::Rotate { uri, label },
-                (SecretHook::Expired, Some(revision)) => SecretLifecycle::Expired { uri, label, revision: *revision },
-                (SecretHook::Remove, Some(revision)) => SecretLifecycle::Remove { uri, label, revision: *revision },
+                (SecretHook::Expired, Some(revision)) => SecretLifecycle::Expired {
+                    uri,
+                    label,
+                    revision: *revision,
+                },
+                (SecretHook::Remove, Some(revision)) => SecretLifecycle::Remove {
+                    uri,
+                    label,
+                    revision: *revision,
+                },
                 _ => return fail(ctx.backend, "secret-expired/secret-remove without JUJU_SECRET_REVISION"),
             };
             let result = charm.secret_lifecycle(&mut ctx, lifecycle);

@@ -75,6 +75,9 @@ pub trait ResultExt<T> {
 
 impl<T, E: Into<Error>> ResultExt<T> for Result<T, E> {
     fn context(self, context: impl Into<String>) -> Result<T, Error> {
-        self.map_err(|e| Error::Context { context: context.into(), source: Box::new(e.into()) })
+        self.map_err(|e| Error::Context {
+            context: context.into(),
+            source: Box::new(e.into()),
+        })
     }
 }

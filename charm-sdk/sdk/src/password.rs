@@ -13,11 +13,13 @@ const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01
 /// A random password of `len` characters from `[A-Za-z0-9]` (about 5.95 bits each; the
 /// default 32 characters give 190 bits).
 pub fn generate_password(len: usize) -> Result<String, Error> {
-    let mut file = std::fs::File::open("/dev/urandom").map_err(|e| Error::msg(format!("cannot open /dev/urandom: {e}")))?;
+    let mut file =
+        std::fs::File::open("/dev/urandom").map_err(|e| Error::msg(format!("cannot open /dev/urandom: {e}")))?;
     let mut out = String::with_capacity(len);
     let mut buf = [0u8; 64];
     while out.len() < len {
-        file.read_exact(&mut buf).map_err(|e| Error::msg(format!("cannot read /dev/urandom: {e}")))?;
+        file.read_exact(&mut buf)
+            .map_err(|e| Error::msg(format!("cannot read /dev/urandom: {e}")))?;
         // Rejection sampling keeps the distribution uniform: 248 = 62 * 4.
         for b in buf {
             if out.len() == len {

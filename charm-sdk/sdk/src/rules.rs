@@ -71,7 +71,9 @@ pub fn check_write(access: Access<'_>, bag: Bag) -> Result<(), Error> {
 pub fn check_keys<'k>(keys: impl IntoIterator<Item = &'k String>) -> Result<(), Error> {
     for key in keys {
         if key.is_empty() || key.chars().any(char::is_whitespace) || key.contains('=') {
-            return Err(Error::Access(format!("invalid relation data key {key:?}: keys must be non-empty, without spaces or '='")));
+            return Err(Error::Access(format!(
+                "invalid relation data key {key:?}: keys must be non-empty, without spaces or '='"
+            )));
         }
     }
     Ok(())
@@ -99,17 +101,40 @@ mod tests {
         ];
         for (peer, leader, bag, read, write) in table {
             let (unit, peer, leader) = access(peer, leader);
-            let a = Access { unit: &unit, endpoint: "cluster", relation: RelationId(1), peer, leader };
-            assert_eq!(check_read(a, bag).is_ok(), read, "read {bag:?} peer={peer} leader={leader}");
-            assert_eq!(check_write(a, bag).is_ok(), write, "write {bag:?} peer={peer} leader={leader}");
+            let a = Access {
+                unit: &unit,
+                endpoint: "cluster",
+                relation: RelationId(1),
+                peer,
+                leader,
+            };
+            assert_eq!(
+                check_read(a, bag).is_ok(),
+                read,
+                "read {bag:?} peer={peer} leader={leader}"
+            );
+            assert_eq!(
+                check_write(a, bag).is_ok(),
+                write,
+                "write {bag:?} peer={peer} leader={leader}"
+            );
         }
     }
 
     #[test]
     fn messages_name_the_rule() {
         let unit = UnitName::new("kafka/1").unwrap();
-        let a = Access { unit: &unit, endpoint: "cluster", relation: RelationId(4), peer: true, leader: false };
+        let a = Access {
+            unit: &unit,
+            endpoint: "cluster",
+            relation: RelationId(4),
+            peer: true,
+            leader: false,
+        };
         let msg = check_write(a, Bag::LocalApp).unwrap_err().to_string();
-        assert!(msg.contains("kafka/1 is not the leader") && msg.contains("cluster:4") && msg.contains("ctx.leader()"), "{msg}");
+        assert!(
+            msg.contains("kafka/1 is not the leader") && msg.contains("cluster:4") && msg.contains("ctx.leader()"),
+            "{msg}"
+        );
     }
 }

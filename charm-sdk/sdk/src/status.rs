@@ -38,7 +38,10 @@ impl StatusCollector {
 
     /// The unit status to set (Active if nothing was reported) and the app status, if any.
     pub fn resolve(&self) -> (Status, Option<Status>) {
-        (self.unit.clone().unwrap_or_else(|| Status::active("")), self.app.clone())
+        (
+            self.unit.clone().unwrap_or_else(|| Status::active("")),
+            self.app.clone(),
+        )
     }
 }
 

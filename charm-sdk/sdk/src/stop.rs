@@ -39,9 +39,7 @@ impl From<Error> for Stop {
     fn from(error: Error) -> Self {
         match error {
             // An invalid option is the operator's to fix: Blocked naming it, not a retry.
-            Error::Config { option, message } => {
-                Stop::blocked(format!("invalid config option '{option}': {message}"))
-            }
+            Error::Config { option, message } => Stop::blocked(format!("invalid config option '{option}': {message}")),
             // Pebble not up yet (pod starting, container restarting): wait, do not fail.
             Error::Pebble(e) if e.is_connection() => Stop::waiting("waiting for Pebble"),
             other => Stop::Failed(other),

@@ -220,7 +220,13 @@ impl ResourcePattern {
 
 impl fmt::Display for ResourcePattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.pattern_type.upper(), self.resource_type.pascal(), self.name)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.pattern_type.upper(),
+            self.resource_type.pascal(),
+            self.name
+        )
     }
 }
 

@@ -72,7 +72,9 @@ fn pull_text<C: Charm>(ctx: &mut Context<'_, C>, path: &str) -> Result<Option<St
 
 fn get_admin_credentials<C: Charm>(ctx: &mut Context<'_, C>) -> Result<ActionResults, ActionError> {
     if ctx.leader()?.is_none() {
-        return Err(ActionError::failed("get-admin-credentials must be run on the leader unit"));
+        return Err(ActionError::failed(
+            "get-admin-credentials must be run on the leader unit",
+        ));
     }
     let cluster = peers::read(ctx)?.ok_or_else(|| ActionError::failed("the peer relation does not exist yet"))?;
     let passwords = credentials::read(ctx, &cluster.app_data)?
@@ -133,7 +135,9 @@ fn set_password<S: StoreConnector>(
         .map_err(|_| ActionError::failed("the kafka container is not reachable"))?;
     let mut store = match mode {
         MetadataMode::ZooKeeper => {
-            let zk = match crate::zookeeper::reconcile(ctx).map_err(|_| ActionError::failed("cannot read the zookeeper relation"))? {
+            let zk = match crate::zookeeper::reconcile(ctx)
+                .map_err(|_| ActionError::failed("cannot read the zookeeper relation"))?
+            {
                 Ok(zk) => zk,
                 Err(_) => return Err(ActionError::failed("zookeeper is not related or has not answered yet")),
             };
@@ -154,7 +158,9 @@ fn set_password<S: StoreConnector>(
         }
         MetadataMode::Kraft => {
             if !crate::broker::running(pebble.as_ref())? {
-                return Err(ActionError::failed("the broker is not running: cannot change a KRaft password now"));
+                return Err(ActionError::failed(
+                    "the broker is not running: cannot change a KRaft password now",
+                ));
             }
             let host = crate::peers::internal_address(&cluster.app, cluster.me.number);
             let pebble_ref: &dyn charm_sdk::pebble::Pebble = pebble.as_ref();
@@ -167,7 +173,9 @@ fn set_password<S: StoreConnector>(
     if let Some(id) = client_id {
         let mut passwords = ClientPasswords::load(ctx, &leader)?;
         if passwords.get(id).is_none() {
-            return Err(ActionError::failed(format!("{user} is not a client user of a live kafka-client relation")));
+            return Err(ActionError::failed(format!(
+                "{user} is not a client user of a live kafka-client relation"
+            )));
         }
         passwords.set(id, password.clone());
         passwords.save(ctx, &leader)?;
@@ -256,14 +264,21 @@ fn export_network_policies<C: Charm>(ctx: &mut Context<'_, C>, l7: bool) -> Resu
         listeners,
     };
     let mut grants = Vec::new();
-    let relations =
-        charm_interfaces::dataplatform::kafka::KafkaProvider::new(KAFKA_CLIENT).requests(ctx).map_err(|e| {
-            ActionError::failed(format!("cannot read the kafka-client relations: {e}"))
-        })?;
+    let relations = charm_interfaces::dataplatform::kafka::KafkaProvider::new(KAFKA_CLIENT)
+        .requests(ctx)
+        .map_err(|e| ActionError::failed(format!("cannot read the kafka-client relations: {e}")))?;
     for relation in &relations {
         let id = relation.incoming.relation.id.0;
-        let app = relation.incoming.label.remote_app.as_ref().map(|a| a.to_string()).unwrap_or_default();
-        let Ok(requests) = relation.try_requests() else { continue };
+        let app = relation
+            .incoming
+            .label
+            .remote_app
+            .as_ref()
+            .map(|a| a.to_string())
+            .unwrap_or_default();
+        let Ok(requests) = relation.try_requests() else {
+            continue;
+        };
         for request in requests {
             grants.push(ClientGrant {
                 relation_id: id,

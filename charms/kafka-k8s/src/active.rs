@@ -77,7 +77,10 @@ fn split_entries(value: &str) -> BTreeMap<String, (String, u16)> {
         .filter_map(|entry| {
             let (name, rest) = entry.trim().split_once("://")?;
             let (host, port) = rest.rsplit_once(':')?;
-            Some((name.to_owned(), (host.trim_matches(['[', ']']).to_owned(), port.parse().ok()?)))
+            Some((
+                name.to_owned(),
+                (host.trim_matches(['[', ']']).to_owned(), port.parse().ok()?),
+            ))
         })
         .collect()
 }
@@ -89,11 +92,15 @@ pub fn from_server_properties(text: &str) -> Vec<ActiveListener> {
     let advertised = split_entries(props.get("advertised.listeners").map(String::as_str).unwrap_or(""));
     let mut out = Vec::new();
     for entry in bound.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let Some((name, rest)) = entry.split_once("://") else { continue };
+        let Some((name, rest)) = entry.split_once("://") else {
+            continue;
+        };
         let Some(port) = rest.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()) else {
             continue;
         };
-        let Some((mut scope, auth)) = parse_name(name) else { continue };
+        let Some((mut scope, auth)) = parse_name(name) else {
+            continue;
+        };
         if let Scope::Extra { index, .. } = scope {
             scope = Scope::Extra {
                 index,
@@ -108,7 +115,10 @@ pub fn from_server_properties(text: &str) -> Vec<ActiveListener> {
         let advertised = if host.is_empty() {
             String::new()
         } else {
-            format!("{name}://{host}:{}", if advertised_port == 0 { port } else { advertised_port })
+            format!(
+                "{name}://{host}:{}",
+                if advertised_port == 0 { port } else { advertised_port }
+            )
         };
         out.push(ActiveListener {
             listener,
@@ -130,7 +140,10 @@ advertised.listeners=INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512://k-0.k-endpoints:190
         let active = from_server_properties(text);
         assert_eq!(active.len(), 3);
         assert_eq!(active[0].listener.name(), "INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512");
-        assert_eq!(active[1].advertised, "CLIENT_SASL_PLAINTEXT_SCRAM_SHA_512://k-0.k-endpoints:9092");
+        assert_eq!(
+            active[1].advertised,
+            "CLIENT_SASL_PLAINTEXT_SCRAM_SHA_512://k-0.k-endpoints:9092"
+        );
         assert_eq!(active[2].listener.name(), "EXTRA_SASL_PLAINTEXT_SCRAM_SHA_512_0");
         assert_eq!(active[2].listener.port(), 39092);
         assert_eq!(active[2].scope_name(), "EXTRA");

@@ -11,9 +11,7 @@ use crate::config::{Config, Roles};
 use crate::literals::STORAGE;
 use crate::peers::{internal_address, Cluster};
 use crate::workload::paths::{CONF_DIR, DATA_DIR};
-use crate::workload::{
-    BrokerInputs, ClientAccess, Heap, InternalUsers, KafkaLine, Metadata, OAuth, Proxy, TlsStores,
-};
+use crate::workload::{BrokerInputs, ClientAccess, Heap, InternalUsers, KafkaLine, Metadata, OAuth, Proxy, TlsStores};
 
 /// The Kafka line of the charmed-kafka rock this charm pins (3.x track).
 pub const KAFKA_LINE: KafkaLine = KafkaLine::V3_9;

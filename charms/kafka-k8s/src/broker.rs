@@ -42,7 +42,12 @@ impl Desired {
         }
         ctx.update(self.layer.to_yaml().as_bytes());
         ctx.update(self.salt.as_bytes());
-        ctx.finish().as_ref().iter().take(12).map(|b| format!("{b:02x}")).collect()
+        ctx.finish()
+            .as_ref()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
@@ -50,8 +55,12 @@ impl Desired {
 pub fn unavailable(pebble: &dyn Pebble) -> Result<Option<String>, Error> {
     match pebble.list_files(SERVER_START, None, true) {
         Ok(entries) if !entries.is_empty() => Ok(None),
-        Ok(_) => Ok(Some(format!("{SERVER_START} is missing from the {CONTAINER} container"))),
-        Err(e) if e.is_not_found() => Ok(Some(format!("{SERVER_START} is missing from the {CONTAINER} container"))),
+        Ok(_) => Ok(Some(format!(
+            "{SERVER_START} is missing from the {CONTAINER} container"
+        ))),
+        Err(e) if e.is_not_found() => Ok(Some(format!(
+            "{SERVER_START} is missing from the {CONTAINER} container"
+        ))),
         Err(e) => Err(e.into()),
     }
 }
@@ -104,7 +113,11 @@ pub enum Started {
 
 fn first_line(e: &PebbleError) -> String {
     let text = e.to_string();
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown error");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("unknown error");
     line.chars().take(160).collect()
 }
 
@@ -123,7 +136,9 @@ pub fn apply(pebble: &dyn Pebble, desired: &Desired, restart: bool) -> Result<St
     })();
     match result {
         Ok(()) if running(pebble)? => Ok(Started::Running),
-        Ok(()) => Ok(Started::Failed("the service is not active after starting it".to_owned())),
+        Ok(()) => Ok(Started::Failed(
+            "the service is not active after starting it".to_owned(),
+        )),
         Err(e) if e.is_connection() => Err(e.into()),
         Err(e) => Ok(Started::Failed(first_line(&e))),
     }
@@ -138,8 +153,15 @@ pub fn format_storage(pebble: &dyn Pebble, command: &FormatCommand) -> Result<Re
         Ok(output) if output.exit_code == 0 => Ok(Ok(())),
         Ok(output) => {
             let text = format!("{}\n{}", output.stderr_text(), output.stdout_text());
-            let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no output");
-            Ok(Err(format!("kafka-storage.sh format exited with {}: {line}", output.exit_code)))
+            let line = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("no output");
+            Ok(Err(format!(
+                "kafka-storage.sh format exited with {}: {line}",
+                output.exit_code
+            )))
         }
         Err(e) if e.is_connection() => Err(e.into()),
         Err(e) => Ok(Err(format!("kafka-storage.sh format: {}", first_line(&e)))),

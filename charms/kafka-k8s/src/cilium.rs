@@ -64,7 +64,9 @@ pub struct PolicyTarget {
 fn valid_topic(topic: &str) -> bool {
     !topic.is_empty()
         && topic.len() <= 255
-        && topic.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && topic
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 fn quoted(text: &str) -> String {
@@ -105,7 +107,11 @@ pub fn client_policy(target: &PolicyTarget, grant: &ClientGrant, l7: L7) -> Stri
             grant.client_app,
             grant.relation_id,
             target.kafka_app,
-            if roles.admin { "admin".to_owned() } else { kafka_roles.join("+") },
+            if roles.admin {
+                "admin".to_owned()
+            } else {
+                kafka_roles.join("+")
+            },
             grant.topic.trim()
         ))
     );

@@ -229,10 +229,14 @@ pub fn leader_reconcile<C: Charm>(
                 passwords.remove(id);
                 stored.forget(&user);
                 remove_published_secrets(ctx, id)?;
-                ctx.info(&format!("removed the user and ACLs of departed relation {KAFKA_CLIENT}:{id}"));
+                ctx.info(&format!(
+                    "removed the user and ACLs of departed relation {KAFKA_CLIENT}:{id}"
+                ));
             }
             Err(e) => {
-                ctx.warn(&format!("cannot remove the user of departed relation {KAFKA_CLIENT}:{id} yet: {e}"));
+                ctx.warn(&format!(
+                    "cannot remove the user of departed relation {KAFKA_CLIENT}:{id} yet: {e}"
+                ));
                 report
                     .pending
                     .insert(id, format!("removing the departed client's user: {e}"));
@@ -250,7 +254,9 @@ pub fn leader_reconcile<C: Charm>(
             }
         };
         let Some(request) = requests.first() else {
-            report.pending.insert(id, "waiting for the client to name a topic".to_owned());
+            report
+                .pending
+                .insert(id, "waiting for the client to name a topic".to_owned());
             continue;
         };
         let topic = &request.typed.topic;
@@ -275,13 +281,17 @@ pub fn leader_reconcile<C: Charm>(
                     next.insert(id, record.clone());
                 }
                 Err(e) => {
-                    report.pending.insert(id, format!("cannot write the client's user yet: {e}"));
+                    report
+                        .pending
+                        .insert(id, format!("cannot write the client's user yet: {e}"));
                     continue;
                 }
             }
         }
         let Some(publication) = publication else {
-            report.pending.insert(id, "waiting for the brokers' endpoints".to_owned());
+            report
+                .pending
+                .insert(id, "waiting for the brokers' endpoints".to_owned());
             continue;
         };
         let response = KafkaResponse {
@@ -308,7 +318,12 @@ pub fn leader_reconcile<C: Charm>(
 
 /// Removes the kafka_client secrets published to a relation that is gone.
 fn remove_published_secrets<C: Charm>(ctx: &mut Context<'_, C>, id: u32) -> Result<(), Error> {
-    for group in [SecretGroup::User, SecretGroup::Tls, SecretGroup::Extra, SecretGroup::Entity] {
+    for group in [
+        SecretGroup::User,
+        SecretGroup::Tls,
+        SecretGroup::Extra,
+        SecretGroup::Entity,
+    ] {
         let label = group.label(KAFKA_CLIENT, id);
         if let Ok(info) = ctx.secret_info(&SecretRef::label(label)) {
             if let Some(uri) = info.uri {
@@ -321,7 +336,11 @@ fn remove_published_secrets<C: Charm>(ctx: &mut Context<'_, C>, id: u32) -> Resu
 
 /// `host:port,…` of every broker, for `port`.
 pub fn bootstrap(hosts: &[String], port: u16) -> String {
-    hosts.iter().map(|h| format!("{h}:{port}")).collect::<Vec<_>>().join(",")
+    hosts
+        .iter()
+        .map(|h| format!("{h}:{port}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

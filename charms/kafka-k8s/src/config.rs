@@ -144,7 +144,12 @@ impl Config {
             &self.compression_type,
             &["gzip", "snappy", "lz4", "zstd", "uncompressed", "producer"],
         )?;
-        long_in("log-flush-interval-messages", &self.log_flush_interval_messages, 1, JAVA_LONG_MAX)?;
+        long_in(
+            "log-flush-interval-messages",
+            &self.log_flush_interval_messages,
+            1,
+            JAVA_LONG_MAX,
+        )?;
         long_in("log-flush-interval-ms", &self.log_flush_interval_ms, 1, JAVA_LONG_MAX)?;
         int32(
             "log-flush-offset-checkpoint-interval-ms",
@@ -162,7 +167,11 @@ impl Config {
                 self.transaction_state_log_num_partitions,
             ),
         ] {
-            ensure((0..=10_000).contains(&value), option, format!("{value} is outside [0, 10000]"))?;
+            ensure(
+                (0..=10_000).contains(&value),
+                option,
+                format!("{value} is outside [0, 10000]"),
+            )?;
         }
         long_in(
             "log-cleaner-delete-retention-ms",
@@ -209,7 +218,12 @@ impl Config {
                     "nodeport is not supported by this charm; use extra-listeners with your own Services",
                 ))
             }
-            other => return Err(option_error("expose-external", format!("{other:?} is not one of false, nodeport"))),
+            other => {
+                return Err(option_error(
+                    "expose-external",
+                    format!("{other:?} is not one of false, nodeport"),
+                ))
+            }
         }
         self.extra_listeners(0)?;
         for san in self.certificate_extra_sans(0) {
@@ -227,15 +241,24 @@ impl Config {
         match self.metadata_mode.as_str() {
             "zookeeper" => Ok(MetadataMode::ZooKeeper),
             "kraft" => Ok(MetadataMode::Kraft),
-            other => Err(option_error("metadata-mode", format!("{other:?} is not one of zookeeper, kraft"))),
+            other => Err(option_error(
+                "metadata-mode",
+                format!("{other:?} is not one of zookeeper, kraft"),
+            )),
         }
     }
 
     /// The roles, checked against each other and against `metadata-mode`.
     pub fn roles(&self) -> Result<Roles, Error> {
         let names: BTreeSet<&str> = self.roles.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
-        if let Some(unknown) = names.iter().find(|r| !matches!(**r, "broker" | "controller" | "balancer")) {
-            return Err(option_error("roles", format!("unknown role {unknown:?} (broker, controller)")));
+        if let Some(unknown) = names
+            .iter()
+            .find(|r| !matches!(**r, "broker" | "controller" | "balancer"))
+        {
+            return Err(option_error(
+                "roles",
+                format!("unknown role {unknown:?} (broker, controller)"),
+            ));
         }
         if names.contains("balancer") {
             return Err(option_error(
@@ -247,7 +270,11 @@ impl Config {
             broker: names.contains("broker"),
             controller: names.contains("controller"),
         };
-        ensure(roles.broker || roles.controller, "roles", "at least one of broker, controller is needed")?;
+        ensure(
+            roles.broker || roles.controller,
+            "roles",
+            "at least one of broker, controller is needed",
+        )?;
         if roles.controller && self.metadata_mode()? == MetadataMode::ZooKeeper {
             return Err(option_error(
                 "roles",
@@ -321,11 +348,17 @@ pub fn check_principal_mapping_rules(rules: &str) -> Result<(), Error> {
             continue;
         }
         let Some(body) = rule.strip_prefix("RULE:") else {
-            return Err(option_error(option, format!("{rule:?} is neither DEFAULT nor RULE:pattern/replacement/")));
+            return Err(option_error(
+                option,
+                format!("{rule:?} is neither DEFAULT nor RULE:pattern/replacement/"),
+            ));
         };
         let parts: Vec<&str> = body.splitn(3, '/').collect();
         let [pattern, _replacement, flags] = parts.as_slice() else {
-            return Err(option_error(option, format!("{rule:?} is not RULE:pattern/replacement/[LU]")));
+            return Err(option_error(
+                option,
+                format!("{rule:?} is not RULE:pattern/replacement/[LU]"),
+            ));
         };
         ensure(!pattern.is_empty(), option, format!("{rule:?} has an empty pattern"))?;
         ensure(
@@ -333,7 +366,11 @@ pub fn check_principal_mapping_rules(rules: &str) -> Result<(), Error> {
             option,
             format!("{rule:?} ends with {flags:?}; only L or U may follow the last '/'"),
         )?;
-        ensure(balanced(pattern), option, format!("the pattern of {rule:?} is not a valid regex"))?;
+        ensure(
+            balanced(pattern),
+            option,
+            format!("the pattern of {rule:?} is not a valid regex"),
+        )?;
     }
     Ok(())
 }
@@ -347,7 +384,9 @@ fn split_rules(text: &str) -> Vec<String> {
         match c {
             '[' | '{' | '(' => depth += 1,
             ']' | '}' | ')' => depth -= 1,
-            ',' if depth <= 0 && ((current.starts_with("RULE:") && current.matches('/').count() >= 2) || current == "DEFAULT") => {
+            ',' if depth <= 0
+                && ((current.starts_with("RULE:") && current.matches('/').count() >= 2) || current == "DEFAULT") =>
+            {
                 out.push(std::mem::take(&mut current));
                 continue;
             }

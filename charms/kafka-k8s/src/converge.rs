@@ -36,7 +36,11 @@ pub enum Outcome {
 }
 
 /// Whether a running broker needs a restart for `desired`.
-pub fn needs_restart<C: Charm>(ctx: &mut Context<'_, C>, pebble: &dyn Pebble, desired: &Desired) -> Result<bool, Error> {
+pub fn needs_restart<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    pebble: &dyn Pebble,
+    desired: &Desired,
+) -> Result<bool, Error> {
     if !broker::running(pebble)? {
         return Ok(false);
     }

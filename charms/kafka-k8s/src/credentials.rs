@@ -237,7 +237,11 @@ impl ClientPasswords {
         if self.current == self.loaded {
             return Ok(());
         }
-        let content: SecretContent = self.current.iter().map(|(id, p)| (client_key(*id), p.clone())).collect();
+        let content: SecretContent = self
+            .current
+            .iter()
+            .map(|(id, p)| (client_key(*id), p.clone()))
+            .collect();
         match (&self.uri, content.is_empty()) {
             (Some(uri), true) => ctx.remove_secret(uri, None)?,
             (Some(uri), false) => {

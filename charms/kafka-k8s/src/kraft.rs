@@ -60,7 +60,8 @@ pub fn new_cluster_id() -> Result<String, Error> {
     let rng = ring::rand::SystemRandom::new();
     loop {
         let mut bytes = [0u8; 16];
-        rng.fill(&mut bytes).map_err(|_| Error::msg("the system random generator failed"))?;
+        rng.fill(&mut bytes)
+            .map_err(|_| Error::msg("the system random generator failed"))?;
         let id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
         if !id.starts_with('-') && bytes != [0u8; 16] {
             return Ok(id);
@@ -167,7 +168,9 @@ pub fn reconcile<C: Charm>(
             (own.admin.clone(), own.sync.clone())
         } else {
             let Some(relation) = &joined else {
-                return Ok(Err("waiting for a peer-cluster relation to a broker application".to_owned()));
+                return Ok(Err(
+                    "waiting for a peer-cluster relation to a broker application".to_owned()
+                ));
             };
             match read_remote_secret(ctx, relation, SECRET_BROKER)? {
                 Some(s) => match (s.get("broker-password"), s.get("sync-password")) {

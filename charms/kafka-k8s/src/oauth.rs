@@ -37,7 +37,9 @@ pub fn reconcile<C: Charm>(ctx: &mut Context<'_, C>) -> Result<OAuthState, Stop>
     if !related {
         return Ok(OAuthState::default());
     }
-    let info = OAuthRequirer::new(OAUTH, client_config()).reconcile(ctx).map_err(Stop::from)?;
+    let info = OAuthRequirer::new(OAUTH, client_config())
+        .reconcile(ctx)
+        .map_err(Stop::from)?;
     let Some(info) = info else {
         return Ok(OAuthState {
             related,

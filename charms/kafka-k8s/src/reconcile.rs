@@ -61,7 +61,14 @@ pub fn reconcile<S: StoreConnector>(ctx: &mut Context<'_, KafkaCharm<S>>, connec
     };
 
     let oauth = oauth::reconcile(ctx)?;
-    let tls = tls::reconcile(ctx, leader.as_ref(), &config, address.as_deref(), &oauth.ca_chain, pebble)?;
+    let tls = tls::reconcile(
+        ctx,
+        leader.as_ref(),
+        &config,
+        address.as_deref(),
+        &oauth.ca_chain,
+        pebble,
+    )?;
     for problem in &tls.invalid {
         ctx.warn(problem);
     }
@@ -176,9 +183,9 @@ fn run_broker<S: StoreConnector>(
     let bootstrap_internal = internal_bootstrap(cluster, tls.stores.is_some());
     let mut store = match &zk_conn {
         Some(zk) => zk_store(connector, zk, tls),
-        None if running_before && roles.broker => {
-            LazyStore::new(move || Ok(Box::new(KraftAdmin::new(pebble, bootstrap_internal.clone())) as Box<dyn MetadataStore>))
-        }
+        None if running_before && roles.broker => LazyStore::new(move || {
+            Ok(Box::new(KraftAdmin::new(pebble, bootstrap_internal.clone())) as Box<dyn MetadataStore>)
+        }),
         None => LazyStore::unavailable("the brokers are not running yet"),
     };
     if let (Some(_), Some(leader)) = (&zk_conn, leader) {
@@ -186,7 +193,9 @@ fn run_broker<S: StoreConnector>(
     }
     if zk_conn.is_some() && !cluster.app_data.internal_users_stored() {
         stored.save(ctx)?;
-        return Err(Stop::waiting("waiting for the leader to write the internal users to zookeeper"));
+        return Err(Stop::waiting(
+            "waiting for the leader to write the internal users to zookeeper",
+        ));
     }
 
     // The inputs and what they render to.
@@ -248,8 +257,18 @@ fn run_broker<S: StoreConnector>(
     }
     let holds_lock = cluster.app_data.restart_lock() == Some(cluster.me.number);
     let stores_changed = tls.keystore_changed || tls.truststore_changed;
-    let outcome = converge::converge(ctx, pebble, &inputs, &desired, format.as_ref(), holds_lock, stores_changed)?;
-    let mark = converge::restart_mark(&outcome).map(|m| m.as_str().to_owned()).unwrap_or_default();
+    let outcome = converge::converge(
+        ctx,
+        pebble,
+        &inputs,
+        &desired,
+        format.as_ref(),
+        holds_lock,
+        stores_changed,
+    )?;
+    let mark = converge::restart_mark(&outcome)
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_default();
     unit_bag.insert(UNIT_RESTART.to_owned(), mark);
     if outcome == Outcome::Running {
         unit_bag.insert(UNIT_STATE.to_owned(), "started".to_owned());
@@ -321,7 +340,10 @@ fn sync_internal_users<C: Charm>(
     cluster: &mut Cluster,
     app_changes: &mut Databag,
 ) -> Result<(), Stop> {
-    let users = [(ADMIN_USER, internal.admin.as_str()), (SYNC_USER, internal.sync.as_str())];
+    let users = [
+        (ADMIN_USER, internal.admin.as_str()),
+        (SYNC_USER, internal.sync.as_str()),
+    ];
     let missing: Vec<(&str, &str)> = users.into_iter().filter(|(u, p)| !stored.has(u, p)).collect();
     for (user, password) in missing {
         match store
@@ -332,7 +354,10 @@ fn sync_internal_users<C: Charm>(
             Err(e) => {
                 ctx.warn(&format!("cannot write the {user} user to zookeeper yet: {e}"));
                 stored.save(ctx)?;
-                return Err(Stop::waiting(format!("waiting for zookeeper to accept the internal users ({})", short(&e))));
+                return Err(Stop::waiting(format!(
+                    "waiting for zookeeper to accept the internal users ({})",
+                    short(&e)
+                )));
             }
         }
     }

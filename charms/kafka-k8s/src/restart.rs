@@ -98,7 +98,11 @@ mod tests {
         let members = [m(0, None), m(1, None), m(2, None)];
         assert_eq!(decide(Some(2), &members), Some(LockChange::Release));
         assert_eq!(decide(None, &members), None);
-        assert_eq!(decide(Some(7), &[m(0, Some(Requested))]), Some(LockChange::Grant(0)), "departed holder");
+        assert_eq!(
+            decide(Some(7), &[m(0, Some(Requested))]),
+            Some(LockChange::Grant(0)),
+            "departed holder"
+        );
     }
 
     #[test]

@@ -117,11 +117,17 @@ impl fmt::Debug for ScramCredential {
 }
 
 fn hmac_sign(mechanism: ScramMechanism, key: &[u8], data: &[u8]) -> Vec<u8> {
-    hmac::sign(&hmac::Key::new(mechanism.hmac(), key), data).as_ref().to_vec()
+    hmac::sign(&hmac::Key::new(mechanism.hmac(), key), data)
+        .as_ref()
+        .to_vec()
 }
 
 fn check_iterations(mechanism: ScramMechanism, iterations: u32) -> Result<NonZeroU32, ScramError> {
-    let min = if mechanism == ScramMechanism::Sha1 { 1 } else { DEFAULT_ITERATIONS };
+    let min = if mechanism == ScramMechanism::Sha1 {
+        1
+    } else {
+        DEFAULT_ITERATIONS
+    };
     if !(min..=MAX_ITERATIONS).contains(&iterations) {
         return Err(ScramError::Iterations(iterations));
     }
@@ -129,7 +135,12 @@ fn check_iterations(mechanism: ScramMechanism, iterations: u32) -> Result<NonZer
 }
 
 /// `SaltedPassword := Hi(Normalize(password), salt, i)`, Kafka's normalisation being UTF-8.
-pub fn salted_password(mechanism: ScramMechanism, password: &str, salt: &[u8], iterations: u32) -> Result<Vec<u8>, ScramError> {
+pub fn salted_password(
+    mechanism: ScramMechanism,
+    password: &str,
+    salt: &[u8],
+    iterations: u32,
+) -> Result<Vec<u8>, ScramError> {
     let iterations = check_iterations(mechanism, iterations)?;
     let mut out = vec![0u8; mechanism.output_len()];
     pbkdf2::derive(mechanism.pbkdf2(), iterations, salt, password.as_bytes(), &mut out);
@@ -275,21 +286,29 @@ impl StoredCredential {
         let (mut salt, mut stored, mut server, mut iterations) = (None, None, None, None);
         let mut count = 0;
         for token in text.split(',') {
-            let (key, value) = token.split_once('=').ok_or(ScramError::Malformed("token without '='"))?;
+            let (key, value) = token
+                .split_once('=')
+                .ok_or(ScramError::Malformed("token without '='"))?;
             let decode = |v: &str| STANDARD.decode(v).map_err(|_| ScramError::Malformed("bad base64"));
             match key {
                 "salt" => salt = Some(decode(value)?),
                 "stored_key" => stored = Some(decode(value)?),
                 "server_key" => server = Some(decode(value)?),
                 "iterations" => {
-                    iterations = Some(value.parse::<u32>().map_err(|_| ScramError::Malformed("bad iterations"))?)
+                    iterations = Some(
+                        value
+                            .parse::<u32>()
+                            .map_err(|_| ScramError::Malformed("bad iterations"))?,
+                    )
                 }
                 _ => return Err(ScramError::Malformed("unknown key")),
             }
             count += 1;
         }
         if count != 4 {
-            return Err(ScramError::Malformed("expected salt, stored_key, server_key, iterations"));
+            return Err(ScramError::Malformed(
+                "expected salt, stored_key, server_key, iterations",
+            ));
         }
         Ok(StoredCredential {
             salt: salt.ok_or(ScramError::Malformed("no salt"))?,
@@ -305,7 +324,8 @@ impl StoredCredential {
         let Ok(candidate) = ScramCredential::with_salt(mechanism, password, &self.salt, self.iterations) else {
             return false;
         };
-        constant_time_eq(&candidate.stored_key, &self.stored_key) & constant_time_eq(&candidate.server_key, &self.server_key)
+        constant_time_eq(&candidate.stored_key, &self.stored_key)
+            & constant_time_eq(&candidate.server_key, &self.server_key)
     }
 }
 
@@ -336,7 +356,10 @@ mod tests {
     fn stored_form_round_trips_and_matches_only_its_password() {
         let c = ScramCredential::generate(ScramMechanism::Sha512, "s3cret", DEFAULT_ITERATIONS).unwrap();
         let text = c.to_kafka_string();
-        assert!(text.starts_with("salt=") && text.ends_with(",iterations=4096"), "{text}");
+        assert!(
+            text.starts_with("salt=") && text.ends_with(",iterations=4096"),
+            "{text}"
+        );
         let stored = StoredCredential::parse(&text).unwrap();
         assert_eq!(stored, c.stored());
         assert!(stored.matches(ScramMechanism::Sha512, "s3cret"));

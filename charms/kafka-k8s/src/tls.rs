@@ -297,7 +297,14 @@ mod tests {
 
     #[test]
     fn request_names_the_pod_and_switches_ip_sans() {
-        let r = cert_request("kafka", 1, "m", Some("10.1.2.3"), &config(true, "broker-{unit}.example.com:30000")).unwrap();
+        let r = cert_request(
+            "kafka",
+            1,
+            "m",
+            Some("10.1.2.3"),
+            &config(true, "broker-{unit}.example.com:30000"),
+        )
+        .unwrap();
         assert_eq!(r.common_name.as_deref(), Some("kafka-1.kafka-endpoints"));
         assert!(r.sans_dns.contains("kafka-1"));
         assert!(r.sans_dns.contains("kafka-1.kafka-endpoints.m.svc.cluster.local"));

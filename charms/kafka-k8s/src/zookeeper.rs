@@ -25,7 +25,10 @@ pub enum NotReady {
 
 /// The requirer with this application's request.
 pub fn requirer(app: &str) -> ZooKeeperRequirer {
-    ZooKeeperRequirer::new(ZOOKEEPER, DatabaseRequest::chroot(&format!("/{app}")).roles(ZK_CHROOT_ACL))
+    ZooKeeperRequirer::new(
+        ZOOKEEPER,
+        DatabaseRequest::chroot(&format!("/{app}")).roles(ZK_CHROOT_ACL),
+    )
 }
 
 /// Writes the request (leader) and reads the answer.
@@ -96,6 +99,9 @@ mod tests {
         let zk = connection("kafka", &conn).unwrap();
         assert_eq!(zk.chroot, "/kafka");
         assert!(!zk.tls);
-        assert_eq!(uris(&zk).unwrap(), "zk-0.zk-endpoints:2181,zk-1.zk-endpoints:2181/kafka");
+        assert_eq!(
+            uris(&zk).unwrap(),
+            "zk-0.zk-endpoints:2181,zk-1.zk-endpoints:2181/kafka"
+        );
     }
 }

@@ -16,12 +16,18 @@ fn without_zookeeper_the_unit_waits_and_nothing_starts() {
     let kafka = &out.state.get_container("kafka").unwrap().state;
     assert!(kafka.plan().unwrap().services.is_empty(), "no service before zookeeper");
     // The leader already created the internal users' secret and told its peers.
-    let secret = out.state.secret_by_label("cluster.kafka-k8s.app").expect("internal secret");
+    let secret = out
+        .state
+        .secret_by_label("cluster.kafka-k8s.app")
+        .expect("internal secret");
     for key in ["admin-password", "sync-password", "controller-password"] {
         assert_eq!(secret.newest_content()[key].len(), 32, "{key}");
     }
     assert_eq!(peer_app(&out)["internal-secret"], secret.uri());
-    assert!(with_zk(|zk| zk.calls.is_empty()), "no zookeeper session without a relation");
+    assert!(
+        with_zk(|zk| zk.calls.is_empty()),
+        "no zookeeper session without a relation"
+    );
 }
 
 #[test]
@@ -39,12 +45,20 @@ fn a_related_but_silent_zookeeper_means_waiting_for_credentials() {
 #[test]
 fn the_leader_writes_internal_users_to_zookeeper_then_starts_the_broker() {
     reset();
-    let out = run(TestEvent::relation_changed(&zookeeper().0), with_zookeeper(base(true, 0)));
+    let out = run(
+        TestEvent::relation_changed(&zookeeper().0),
+        with_zookeeper(base(true, 0)),
+    );
     assert_status(&out, Status::active(""));
 
     // admin and sync exist in ZooKeeper with the secret's passwords, through a session as
     // the relation user on the granted chroot.
-    let secret = out.state.secret_by_label("cluster.kafka-k8s.app").unwrap().newest_content().clone();
+    let secret = out
+        .state
+        .secret_by_label("cluster.kafka-k8s.app")
+        .unwrap()
+        .newest_content()
+        .clone();
     with_zk(|zk| {
         assert_eq!(
             zk.calls[0],
@@ -64,9 +78,15 @@ fn the_leader_writes_internal_users_to_zookeeper_then_starts_the_broker() {
     let kafka = &out.state.get_container("kafka").unwrap().state;
     assert_eq!(kafka.service_status("kafka"), ServiceStatus::Active);
     let props = file(&out, "/etc/kafka/server.properties").unwrap();
-    assert!(props.contains("zookeeper.connect=zookeeper-k8s-0.zookeeper-k8s-endpoints:2181/kafka-k8s"), "{props}");
+    assert!(
+        props.contains("zookeeper.connect=zookeeper-k8s-0.zookeeper-k8s-endpoints:2181/kafka-k8s"),
+        "{props}"
+    );
     assert!(props.contains("super.users=User:admin;User:sync"), "{props}");
-    assert!(props.contains("listeners=INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512://0.0.0.0:19092"), "{props}");
+    assert!(
+        props.contains("listeners=INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512://0.0.0.0:19092"),
+        "{props}"
+    );
     let jaas = file(&out, "/etc/kafka/zookeeper-jaas.cfg").unwrap();
     assert!(jaas.contains("relation-2"));
     assert_eq!(kafka.files["/etc/kafka/zookeeper-jaas.cfg"].permissions, 0o600);
@@ -80,7 +100,11 @@ fn a_second_run_changes_nothing_and_opens_no_zookeeper_session() {
     let first = run(TestEvent::config_changed(), with_zookeeper(base(true, 0)));
     let calls = with_zk(|zk| zk.calls.len());
     let second = next(&first, TestEvent::update_status());
-    assert_eq!(with_zk(|zk| zk.calls.len()), calls, "steady state needs no zookeeper session");
+    assert_eq!(
+        with_zk(|zk| zk.calls.len()),
+        calls,
+        "steady state needs no zookeeper session"
+    );
     assert_eq!(second.state, first.state, "an idempotent reconcile writes nothing new");
     charm_testing::assert_calls(&second, "relation-set", 0);
     charm_testing::assert_calls(&second, "secret-set", 0);
@@ -96,10 +120,19 @@ fn a_non_leader_waits_until_the_leader_stored_the_internal_users() {
     // Before the leader stored them.
     app.remove("internal-users-stored");
     let peers = cluster(1).local_app_data(app.clone());
-    let state = with_zookeeper(base(false, 1).peer(peers)).secret(secret.clone()).unit_number(1);
+    let state = with_zookeeper(base(false, 1).peer(peers))
+        .secret(secret.clone())
+        .unit_number(1);
     let out = run(TestEvent::config_changed(), state);
-    assert_status(&out, Status::waiting("waiting for the leader to write the internal users to zookeeper"));
-    assert!(with_zk(|zk| zk.calls.iter().all(|c| !matches!(c, Call::UpsertUser { .. }) ) || true));
+    assert_status(
+        &out,
+        Status::waiting("waiting for the leader to write the internal users to zookeeper"),
+    );
+    assert!(with_zk(|zk| zk
+        .calls
+        .iter()
+        .all(|c| !matches!(c, Call::UpsertUser { .. }))
+        || true));
 
     // After.
     app.insert("internal-users-stored".into(), "true".into());
@@ -107,7 +140,9 @@ fn a_non_leader_waits_until_the_leader_stored_the_internal_users() {
     let state = with_zookeeper(base(false, 1).peer(peers)).secret(secret).unit_number(1);
     let out = run(TestEvent::config_changed(), state);
     assert_status(&out, Status::active(""));
-    assert!(file(&out, "/etc/kafka/server.properties").unwrap().contains("broker.id=1"));
+    assert!(file(&out, "/etc/kafka/server.properties")
+        .unwrap()
+        .contains("broker.id=1"));
 }
 
 #[test]
@@ -117,7 +152,9 @@ fn without_kafka_in_the_image_the_unit_is_blocked_not_active() {
     let out = run(TestEvent::config_changed(), state);
     assert_status(
         &out,
-        Status::blocked("kafka workload not available: /opt/kafka/bin/kafka-server-start.sh is missing from the kafka container"),
+        Status::blocked(
+            "kafka workload not available: /opt/kafka/bin/kafka-server-start.sh is missing from the kafka container",
+        ),
     );
     // The internal users still went to ZooKeeper: the metadata side does not need the broker.
     assert!(with_zk(|zk| zk.users.contains_key("admin")));
@@ -151,7 +188,12 @@ fn secrets_never_reach_logs_statuses_or_relation_data() {
     reset();
     let out = run(TestEvent::config_changed(), with_zookeeper(base(true, 0)));
     let seen = observable(&out);
-    let secret = out.state.secret_by_label("cluster.kafka-k8s.app").unwrap().newest_content().clone();
+    let secret = out
+        .state
+        .secret_by_label("cluster.kafka-k8s.app")
+        .unwrap()
+        .newest_content()
+        .clone();
     for password in secret.values() {
         assert!(!seen.contains(password.as_str()), "a password leaked");
     }

@@ -25,7 +25,9 @@ const AUTHORIZER_KEYS: [&str; 2] = ["super.users", "allow.everyone.if.no.acl.fou
 const SASL_MECHANISMS: [&str; 3] = ["scram-sha-512", "scram-sha-256", "oauthbearer"];
 
 fn key_list(file: &str) -> BTreeSet<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(file);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(file);
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         .lines()
@@ -62,13 +64,23 @@ fn key_lists_are_sane() {
     let v39 = keys_for(KafkaLine::V3_9);
     let v4 = keys_for(KafkaLine::V4);
     assert!(v39.len() > 300 && v4.len() > 250, "{} {}", v39.len(), v4.len());
-    for key in ["listeners", "zookeeper.connect", "inter.broker.protocol.version", "authorizer.class.name"] {
+    for key in [
+        "listeners",
+        "zookeeper.connect",
+        "inter.broker.protocol.version",
+        "authorizer.class.name",
+    ] {
         assert!(v39.contains(key), "{key} missing from 3.9");
     }
     for key in ["zookeeper.connect", "inter.broker.protocol.version"] {
         assert!(!v4.contains(key), "{key} should be gone in 4.0");
     }
-    for key in ["controller.quorum.bootstrap.servers", "process.roles", "node.id", "metadata.log.dir"] {
+    for key in [
+        "controller.quorum.bootstrap.servers",
+        "process.roles",
+        "node.id",
+        "metadata.log.dir",
+    ] {
         assert!(v39.contains(key) && v4.contains(key), "{key}");
     }
 }
@@ -110,7 +122,11 @@ fn every_rendered_key_is_a_broker_config_key() {
     for (name, inputs) in scenarios() {
         let (pairs, _) = rendered(&inputs);
         let unknown = unknown_keys(&pairs, &keys_for(inputs.kafka));
-        assert!(unknown.is_empty(), "{name}: not Kafka {:?} broker keys: {unknown:?}", inputs.kafka);
+        assert!(
+            unknown.is_empty(),
+            "{name}: not Kafka {:?} broker keys: {unknown:?}",
+            inputs.kafka
+        );
     }
 }
 
@@ -123,7 +139,10 @@ fn the_check_catches_what_upstream_got_wrong() {
         pair("network.bandwidth", "50000"),
         pair("cruisecontrol.balance.threshold", "1.1"),
         // Listener-scoped: a real suffix on a defined listener passes, others do not.
-        pair("listener.name.client_sasl_plaintext_scram_sha_512.scram-sha-512.sasl.jaas.config", "x"),
+        pair(
+            "listener.name.client_sasl_plaintext_scram_sha_512.scram-sha-512.sasl.jaas.config",
+            "x",
+        ),
         pair("listener.name.client_sasl_plaintext_scram_sha_512.no.such.key", "x"),
         pair("listener.name.undefined_listener.sasl.enabled.mechanisms", "x"),
     ];
@@ -138,7 +157,13 @@ fn the_check_catches_what_upstream_got_wrong() {
         ]
     );
     // Kafka 4 dropped ZooKeeper and the inter-broker protocol version.
-    let v4 = unknown_keys(&[pair("zookeeper.connect", "h:2181"), pair("inter.broker.protocol.version", "3.9")], &keys_for(KafkaLine::V4));
+    let v4 = unknown_keys(
+        &[
+            pair("zookeeper.connect", "h:2181"),
+            pair("inter.broker.protocol.version", "3.9"),
+        ],
+        &keys_for(KafkaLine::V4),
+    );
     assert_eq!(v4.len(), 2);
 }
 
@@ -165,7 +190,10 @@ fn listeners_are_consistent_as_kafka_requires() {
             })
             .collect();
         let valid = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
-        assert!(protocols.values().all(|p| valid.contains(&p.as_str())), "{name}: {protocols:?}");
+        assert!(
+            protocols.values().all(|p| valid.contains(&p.as_str())),
+            "{name}: {protocols:?}"
+        );
         let bound = listener_names(&p["listeners"]);
         let mut ports = BTreeSet::new();
         for entry in p["listeners"].split(',') {
@@ -177,9 +205,15 @@ fn listeners_are_consistent_as_kafka_requires() {
         for listener in listener_names(p.get("advertised.listeners").map_or("", String::as_str)) {
             assert!(bound.contains(&listener), "{name}: advertised {listener} is not bound");
         }
-        assert!(!p.get("advertised.listeners").is_some_and(|a| a.contains("0.0.0.0")), "{name}");
+        assert!(
+            !p.get("advertised.listeners").is_some_and(|a| a.contains("0.0.0.0")),
+            "{name}"
+        );
         if let Some(inter) = p.get("inter.broker.listener.name") {
-            assert!(listener_names(&p["advertised.listeners"]).contains(inter), "{name}: {inter}");
+            assert!(
+                listener_names(&p["advertised.listeners"]).contains(inter),
+                "{name}: {inter}"
+            );
         }
         if let Some(controllers) = p.get("controller.listener.names") {
             for c in controllers.split(',') {
@@ -194,7 +228,8 @@ fn listeners_are_consistent_as_kafka_requires() {
             if protocol.contains("SSL") && bound.contains(listener) {
                 let prefix = format!("listener.name.{}.", listener.to_lowercase());
                 assert!(
-                    p.contains_key("ssl.keystore.location") || p.contains_key(&format!("{prefix}ssl.keystore.location")),
+                    p.contains_key("ssl.keystore.location")
+                        || p.contains_key(&format!("{prefix}ssl.keystore.location")),
                     "{name}: {listener} has no keystore"
                 );
             }

@@ -11,7 +11,9 @@ use kafka_k8s::workload::{server_properties, AuthMap, ControllerQuorum, Credenti
 use render_fixtures::{kraft_broker, kraft_combined, kraft_controller, zk_mtls, zk_oauth, zk_plain, zk_tls};
 
 fn props(inputs: &kafka_k8s::workload::BrokerInputs) -> std::collections::BTreeMap<String, String> {
-    parse(&server_properties(inputs).unwrap().render()).into_iter().collect()
+    parse(&server_properties(inputs).unwrap().render())
+        .into_iter()
+        .collect()
 }
 
 #[test]
@@ -75,7 +77,10 @@ fn mode_specific_keys() {
     assert_eq!(zk["zookeeper.ssl.client.enable"], "true");
     assert!(!zk.contains_key("process.roles"));
     let kraft = props(&kraft_combined());
-    assert_eq!(kraft["authorizer.class.name"], "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+    assert_eq!(
+        kraft["authorizer.class.name"],
+        "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+    );
     assert_eq!(kraft["process.roles"], "broker,controller");
     assert_eq!(kraft["node.id"], "100");
     assert_eq!(kraft["controller.listener.names"], "CONTROLLER_SASL_SSL_SCRAM_SHA_512");
@@ -91,7 +96,10 @@ fn mode_specific_keys() {
     assert!(broker["listener.security.protocol.map"].contains("CONTROLLER_SASL_SSL_SCRAM_SHA_512:SASL_SSL"));
     let controller = props(&kraft_controller());
     assert_eq!(controller["process.roles"], "controller");
-    assert_eq!(controller["listeners"], "CONTROLLER_SASL_SSL_SCRAM_SHA_512://0.0.0.0:9098");
+    assert_eq!(
+        controller["listeners"],
+        "CONTROLLER_SASL_SSL_SCRAM_SHA_512://0.0.0.0:9098"
+    );
     assert_eq!(
         controller["advertised.listeners"],
         "CONTROLLER_SASL_SSL_SCRAM_SHA_512://controller-0.controller-endpoints:9098"

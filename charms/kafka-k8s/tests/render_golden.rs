@@ -19,7 +19,11 @@ fn server_properties_match_golden_files() {
     for (name, inputs) in scenarios() {
         let text = server_properties(&inputs).unwrap().render();
         assert!(text.ends_with('\n'), "{name}");
-        assert_eq!(text, server_properties(&inputs).unwrap().render(), "{name} is not deterministic");
+        assert_eq!(
+            text,
+            server_properties(&inputs).unwrap().render(),
+            "{name} is not deterministic"
+        );
         check_golden(&format!("{name}.server.properties"), &text);
     }
 }
@@ -38,7 +42,9 @@ fn client_properties_match_golden_files() {
 #[test]
 fn zookeeper_jaas_matches_golden_file() {
     let (_, inputs) = scenarios().remove(0);
-    let Metadata::ZooKeeper(zk) = &inputs.metadata else { panic!("zk scenario") };
+    let Metadata::ZooKeeper(zk) = &inputs.metadata else {
+        panic!("zk scenario")
+    };
     check_golden("zk-plain-scram.zookeeper-jaas.cfg", &zookeeper_jaas(zk).unwrap());
 }
 
@@ -73,9 +79,21 @@ fn render_all_lists_the_files_of_each_mode() {
         let files = render_all(inputs, &brokers(inputs)).unwrap().files;
         let zk = matches!(inputs.metadata, Metadata::ZooKeeper(_));
         assert_eq!(files.contains_key("/etc/kafka/zookeeper-jaas.cfg"), zk, "{name}");
-        assert_eq!(files.contains_key("/etc/kafka/log4j.properties"), inputs.kafka == KafkaLine::V3_9, "{name}");
-        assert_eq!(files.contains_key("/etc/kafka/log4j2.yaml"), inputs.kafka == KafkaLine::V4, "{name}");
-        assert_eq!(files.contains_key("/etc/kafka/client.properties"), inputs.roles.broker, "{name}");
+        assert_eq!(
+            files.contains_key("/etc/kafka/log4j.properties"),
+            inputs.kafka == KafkaLine::V3_9,
+            "{name}"
+        );
+        assert_eq!(
+            files.contains_key("/etc/kafka/log4j2.yaml"),
+            inputs.kafka == KafkaLine::V4,
+            "{name}"
+        );
+        assert_eq!(
+            files.contains_key("/etc/kafka/client.properties"),
+            inputs.roles.broker,
+            "{name}"
+        );
         for (path, content) in files {
             assert!(content.ends_with('\n'), "{name}: {path} does not end with a newline");
         }

@@ -62,11 +62,21 @@ fn format_argv_has_the_flags_and_one_credential_per_user() {
         ]
     );
     assert_eq!(argv.iter().filter(|a| *a == "--add-scram").count(), 2);
-    let values: Vec<&String> = argv.windows(2).filter(|w| w[0] == "--add-scram").map(|w| &w[1]).collect();
-    for (value, (user, password)) in values.iter().zip([("operator", "operator-pw-123"), ("replication", "replication-pw-456")]) {
+    let values: Vec<&String> = argv
+        .windows(2)
+        .filter(|w| w[0] == "--add-scram")
+        .map(|w| &w[1])
+        .collect();
+    for (value, (user, password)) in values
+        .iter()
+        .zip([("operator", "operator-pw-123"), ("replication", "replication-pw-456")])
+    {
         let (mechanism, components) = parse_like_kafka(value);
         assert_eq!(mechanism, "SCRAM-SHA-512");
-        assert_eq!(components.keys().collect::<Vec<_>>(), ["iterations", "name", "salt", "saltedpassword"]);
+        assert_eq!(
+            components.keys().collect::<Vec<_>>(),
+            ["iterations", "name", "salt", "saltedpassword"]
+        );
         assert_eq!(components["name"], user);
         assert_eq!(components["iterations"], "4096");
         let salt = STANDARD.decode(&components["salt"]).unwrap();
@@ -76,7 +86,10 @@ fn format_argv_has_the_flags_and_one_credential_per_user() {
         assert!(!value.contains(password), "the clear password is on the command line");
     }
     let shown = format!("{command:?}");
-    assert!(!shown.contains("saltedpassword") && shown.contains("<scram credential>"), "{shown}");
+    assert!(
+        !shown.contains("saltedpassword") && shown.contains("<scram credential>"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -101,7 +114,10 @@ fn initial_controllers_and_other_quorum_flags() {
         argv[i + 1],
         "0@controller-0.controller-endpoints:9098:pbvuBlaTTwKRxS5NLJwRFQ,1@controller-1.controller-endpoints:9098:QjGvKx1yS6aA0iJ9YV4EqA"
     );
-    let argv = format_command(&request(InitialControllers::NoInitialControllers)).unwrap().argv().to_vec();
+    let argv = format_command(&request(InitialControllers::NoInitialControllers))
+        .unwrap()
+        .argv()
+        .to_vec();
     assert!(argv.contains(&"--no-initial-controllers".to_owned()));
     let mut static_quorum = request(InitialControllers::Static);
     static_quorum.kraft_version = None;
@@ -127,6 +143,9 @@ fn arguments_the_parser_would_misread_are_refused() {
     // A precomputed credential renders deterministically.
     let c = ScramCredential::with_salt(ScramMechanism::Sha512, "pw", b"salt", 4096).unwrap();
     let arg = add_scram_argument("controller", &c).unwrap();
-    assert!(arg.starts_with("SCRAM-SHA-512=[name=controller,salt=\"c2FsdA==\",saltedpassword=\""), "{arg}");
+    assert!(
+        arg.starts_with("SCRAM-SHA-512=[name=controller,salt=\"c2FsdA==\",saltedpassword=\""),
+        "{arg}"
+    );
     assert!(arg.ends_with("\",iterations=4096]"));
 }

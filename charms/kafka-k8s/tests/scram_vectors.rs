@@ -42,10 +42,17 @@ fn rfc5802_scram_sha_1_vector() {
     let message = auth_message("user", "fyko+d2lbbFgONRv9qkxdawL", nonce, salt_b64, 4096);
     let salt = STANDARD.decode(salt_b64).unwrap();
     let salted = salted_password(ScramMechanism::Sha1, "pencil", &salt, 4096).unwrap();
-    assert_eq!(b64(&client_proof(ScramMechanism::Sha1, &salted, message.as_bytes())), "v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=");
+    assert_eq!(
+        b64(&client_proof(ScramMechanism::Sha1, &salted, message.as_bytes())),
+        "v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+    );
     let credential = ScramCredential::with_salt(ScramMechanism::Sha1, "pencil", &salt, 4096).unwrap();
     assert_eq!(
-        b64(&server_signature(ScramMechanism::Sha1, &credential.server_key, message.as_bytes())),
+        b64(&server_signature(
+            ScramMechanism::Sha1,
+            &credential.server_key,
+            message.as_bytes()
+        )),
         "rmF9pqV8S7suAoZWja4dJRkFsKQ="
     );
 }

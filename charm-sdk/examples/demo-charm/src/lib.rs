@@ -40,7 +40,11 @@ pub struct Config {
 impl Config {
     /// Checks what serde cannot: ranges and enumerations. Errors name the option.
     pub fn validate(&self) -> Result<(), Error> {
-        ensure(self.port >= 1024, "port", format!("{} is a privileged port; use 1024-65535", self.port))?;
+        ensure(
+            self.port >= 1024,
+            "port",
+            format!("{} is a privileged port; use 1024-65535", self.port),
+        )?;
         ensure(
             matches!(self.log_level.as_str(), "DEBUG" | "INFO" | "WARNING" | "ERROR"),
             "log-level",
@@ -89,7 +93,10 @@ impl Charm for Demo {
 
         // The admin password: the leader creates it once and tells the peers where it is.
         // The URI in peer data is the fast path: no secret-info-get once it is published.
-        let published = ctx.local_app_data(&peers, leader.as_ref())?.get(ADMIN_SECRET_KEY).cloned();
+        let published = ctx
+            .local_app_data(&peers, leader.as_ref())?
+            .get(ADMIN_SECRET_KEY)
+            .cloned();
         let admin = match (&leader, published) {
             (_, Some(uri)) => juju_model::SecretUri::new(uri)?,
             (Some(leader), None) => {
@@ -120,9 +127,15 @@ impl Charm for Demo {
 
         // Clients: each unit publishes its address; the leader publishes the URL and grants
         // the admin secret to every client relation.
-        let address = ctx.ingress_address("website")?.or_waiting("waiting for a network address")?;
+        let address = ctx
+            .ingress_address("website")?
+            .or_waiting("waiting for a network address")?;
         for client in ctx.relations("website")? {
-            let unit_bag = [("hostname".to_owned(), address.clone()), ("port".to_owned(), config.port.to_string())].into();
+            let unit_bag = [
+                ("hostname".to_owned(), address.clone()),
+                ("port".to_owned(), config.port.to_string()),
+            ]
+            .into();
             ctx.update_unit_data(&client, &unit_bag)?;
             if let Some(leader) = &leader {
                 let url = format!("http://{}-endpoints:{}/", ctx.app(), config.port);
@@ -146,13 +159,19 @@ impl Charm for Demo {
                     .try_get_secret(&SecretRef::label(ADMIN_SECRET_LABEL), SecretRead::Peek)?
                     .ok_or_else(|| ActionError::failed("the admin password does not exist yet"))?;
                 let password = content.get("password").cloned().unwrap_or_default();
-                Ok(ActionResults::new().set("username", "admin")?.set("password", password)?)
+                Ok(ActionResults::new()
+                    .set("username", "admin")?
+                    .set("password", password)?)
             }
             Action::RotateAdminPassword { password } => {
-                let leader = ctx.leader()?.ok_or_else(|| ActionError::failed("only the leader can rotate the password; run it on the leader unit"))?;
+                let leader = ctx.leader()?.ok_or_else(|| {
+                    ActionError::failed("only the leader can rotate the password; run it on the leader unit")
+                })?;
                 let uri = ctx.ensure_app_secret(&leader, admin_secret_meta(), new_admin_content)?;
                 let password = match password {
-                    Some(p) if p.len() < 8 => return Err(ActionError::failed("the password must be at least 8 characters")),
+                    Some(p) if p.len() < 8 => {
+                        return Err(ActionError::failed("the password must be at least 8 characters"))
+                    }
                     Some(p) => p,
                     None => charm_sdk::generate_password(32)?,
                 };
@@ -161,11 +180,15 @@ impl Charm for Demo {
                 Ok(ActionResults::new().set("changed", changed.to_string())?)
             }
             Action::ShowPage { lines } => {
-                let web = ctx.container("web").map_err(|_| ActionError::failed("the web container is not reachable"))?;
+                let web = ctx
+                    .container("web")
+                    .map_err(|_| ActionError::failed("the web container is not reachable"))?;
                 match workload::head(web.as_ref(), lines) {
                     Ok(page) => Ok(ActionResults::new().set("page", page)?),
                     // The page may not exist yet: that is the operator's answer, not a crash.
-                    Err(e @ charm_sdk::pebble::PebbleError::Exec { .. }) => Err(ActionError::failed(format!("cannot read the page: {e}"))),
+                    Err(e @ charm_sdk::pebble::PebbleError::Exec { .. }) => {
+                        Err(ActionError::failed(format!("cannot read the page: {e}")))
+                    }
                     Err(e) => Err(e.into()),
                 }
             }

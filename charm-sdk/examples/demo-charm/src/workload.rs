@@ -18,7 +18,11 @@ const SERVICE: &str = "web";
 
 /// The page for a greeting, this unit, and an optional upstream URL.
 pub fn page(greeting: &str, unit: &str, upstream: Option<&str>) -> String {
-    let mut page = format!("<!doctype html>\n<title>demo</title>\n<h1>{}</h1>\n<p>served by {}</p>\n", escape(greeting), escape(unit));
+    let mut page = format!(
+        "<!doctype html>\n<title>demo</title>\n<h1>{}</h1>\n<p>served by {}</p>\n",
+        escape(greeting),
+        escape(unit)
+    );
     if let Some(upstream) = upstream {
         page.push_str(&format!("<p>upstream: <a href=\"{0}\">{0}</a></p>\n", escape(upstream)));
     }
@@ -26,7 +30,10 @@ pub fn page(greeting: &str, unit: &str, upstream: Option<&str>) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The Pebble layer of the web service for a config.
@@ -35,14 +42,26 @@ pub fn web_layer(config: &Config) -> Layer {
         .enabled()
         .env("LOG_LEVEL", config.log_level.clone());
     let check = Check::http(format!("http://localhost:{}/", config.port));
-    Layer { summary: Some("demo web service".to_owned()), ..Layer::default() }
-        .with_service(SERVICE, service)
-        .with_check("web-up", check)
+    Layer {
+        summary: Some("demo web service".to_owned()),
+        ..Layer::default()
+    }
+    .with_service(SERVICE, service)
+    .with_check("web-up", check)
 }
 
 /// Writes the page if it changed. Returns whether it wrote.
 pub(crate) fn push_page(web: &dyn Pebble, page: &str) -> Result<bool, PebbleError> {
-    ensure_file(web, PAGE_PATH, page.as_bytes(), &PushOptions { make_dirs: true, ..PushOptions::default() }.permissions(0o644))
+    ensure_file(
+        web,
+        PAGE_PATH,
+        page.as_bytes(),
+        &PushOptions {
+            make_dirs: true,
+            ..PushOptions::default()
+        }
+        .permissions(0o644),
+    )
 }
 
 /// Adds the layer and replans if the plan changed. Returns whether it did.
@@ -60,7 +79,10 @@ pub(crate) fn stop(web: &dyn Pebble) -> Result<(), PebbleError> {
 
 /// The first `lines` lines of the served page, read with `head` in the container.
 pub(crate) fn head(web: &dyn Pebble, lines: u32) -> Result<String, PebbleError> {
-    let request = ExecRequest { command: vec!["head".into(), "-n".into(), lines.to_string(), PAGE_PATH.into()], ..ExecRequest::default() };
+    let request = ExecRequest {
+        command: vec!["head".into(), "-n".into(), lines.to_string(), PAGE_PATH.into()],
+        ..ExecRequest::default()
+    };
     let output = web.exec_checked(&request)?;
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
@@ -78,7 +100,11 @@ mod tests {
 
     #[test]
     fn layer_follows_config() {
-        let config = Config { port: 9000, greeting: "x".into(), log_level: "DEBUG".into() };
+        let config = Config {
+            port: 9000,
+            greeting: "x".into(),
+            log_level: "DEBUG".into(),
+        };
         let yaml = web_layer(&config).to_yaml();
         assert!(yaml.contains("python3 -m http.server 9000"), "{yaml}");
         assert!(yaml.contains("LOG_LEVEL: DEBUG"), "{yaml}");

@@ -300,7 +300,10 @@ fn stop_stops_the_service_and_sets_no_status() {
     let run = run_charm(&fake, &Event::hook("stop"));
     assert_exit(&run, 0);
     assert_calls(&run, &[]);
-    assert_eq!(pebble.take_log(), ["GET /v1/plan", "POST /v1/services stop", "GET /v1/changes/2/wait"]);
+    assert_eq!(
+        pebble.take_log(),
+        ["GET /v1/plan", "POST /v1/services stop", "GET /v1/changes/2/wait"]
+    );
     assert_eq!(pebble.state().services.get("web").map(String::as_str), Some("inactive"));
 }
 

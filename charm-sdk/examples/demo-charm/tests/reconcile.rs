@@ -4,9 +4,9 @@
 //! rules and hook transactions) and its fake Pebble, so each test reads like the scenario
 //! an operator would see.
 
-use charm_sdk::pebble::ServiceStatus;
 use charm_sdk::model::tools::{Port, RotatePolicy};
 use charm_sdk::pebble::ExecOutput;
+use charm_sdk::pebble::ServiceStatus;
 use charm_sdk::Status;
 use charm_testing::pebble::ContainerState;
 use charm_testing::{
@@ -35,7 +35,9 @@ fn leader_state() -> State {
 }
 
 fn admin_secret() -> Secret {
-    Secret::new([("password", "s3cret-admin-pw")]).owner_app().label(ADMIN_SECRET_LABEL)
+    Secret::new([("password", "s3cret-admin-pw")])
+        .owner_app()
+        .label(ADMIN_SECRET_LABEL)
 }
 
 #[track_caller]
@@ -51,15 +53,24 @@ fn leader_creates_the_admin_secret_starts_the_service_and_opens_the_port() {
     let out = run(TestEvent::config_changed(), leader_state());
 
     assert_status(&out, Status::active("serving on :8080"));
-    let secret = out.state.secret_by_label(ADMIN_SECRET_LABEL).expect("admin secret created");
+    let secret = out
+        .state
+        .secret_by_label(ADMIN_SECRET_LABEL)
+        .expect("admin secret created");
     assert_eq!(secret.newest_content()["password"].len(), 32);
     assert_relation_app_data(&out, &cluster(), [(ADMIN_SECRET_KEY, secret.uri())]);
 
     let web = &out.state.get_container("web").expect("container").state;
     assert_eq!(web.service_status("web"), ServiceStatus::Active);
     let plan = web.plan().expect("plan");
-    assert_eq!(plan.services["web"].command.as_deref(), Some("python3 -m http.server 8080 --directory /srv/www"));
-    assert!(web.file_text(PAGE_PATH).expect("page written").contains("Hello from Rust"));
+    assert_eq!(
+        plan.services["web"].command.as_deref(),
+        Some("python3 -m http.server 8080 --directory /srv/www")
+    );
+    assert!(web
+        .file_text(PAGE_PATH)
+        .expect("page written")
+        .contains("Hello from Rust"));
     assert_opened_ports(&out, [Port::Tcp(8080)]);
     assert_unit_state(&out, [(RESTARTS_KEY, "1")]);
 }
@@ -97,18 +108,36 @@ fn invalid_config_blocks_naming_the_option_and_touches_nothing() {
         ("log-level", serde_json::json!("LOUD"), "'log-level'"),
         ("greeting", serde_json::json!("  "), "'greeting'"),
     ] {
-        let out = run(TestEvent::config_changed(), leader_state().config([(option, value.clone())]));
+        let out = run(
+            TestEvent::config_changed(),
+            leader_state().config([(option, value.clone())]),
+        );
         let status = out.unit_status().clone();
-        assert_eq!(status.kind, charm_sdk::model::StatusKind::Blocked, "{option}={value}: {status}");
+        assert_eq!(
+            status.kind,
+            charm_sdk::model::StatusKind::Blocked,
+            "{option}={value}: {status}"
+        );
         assert!(status.message.contains(needle), "{option}={value}: {status}");
-        assert!(out.state.get_container("web").expect("web").state.plan().expect("plan").services.is_empty());
+        assert!(out
+            .state
+            .get_container("web")
+            .expect("web")
+            .state
+            .plan()
+            .expect("plan")
+            .services
+            .is_empty());
         assert!(out.state.opened_ports.is_empty());
     }
 }
 
 #[test]
 fn without_pebble_the_unit_waits() {
-    let state = State::default().leader(true).peer(cluster()).container(Container::new("web"));
+    let state = State::default()
+        .leader(true)
+        .peer(cluster())
+        .container(Container::new("web"));
     let out = run(TestEvent::install(), state);
     assert_status(&out, Status::waiting("waiting for Pebble in container web"));
 }
@@ -117,11 +146,18 @@ fn without_pebble_the_unit_waits() {
 fn a_non_leader_waits_for_the_leader_then_uses_its_secret() {
     let state = State::default().leader(false).peer(cluster()).container(web());
     let out = run(TestEvent::config_changed(), state);
-    assert_status(&out, Status::waiting("waiting for the leader to create the admin password"));
+    assert_status(
+        &out,
+        Status::waiting("waiting for the leader to create the admin password"),
+    );
 
     let secret = admin_secret();
     let peers = cluster().local_app_data([(ADMIN_SECRET_KEY, secret.uri())]);
-    let state = State::default().leader(false).peer(peers).container(web()).secret(secret);
+    let state = State::default()
+        .leader(false)
+        .peer(peers)
+        .container(web())
+        .secret(secret);
     let out = run(TestEvent::config_changed(), state);
     assert_status(&out, Status::active("serving on :8080"));
 }
@@ -129,16 +165,29 @@ fn a_non_leader_waits_for_the_leader_then_uses_its_secret() {
 #[test]
 fn the_leader_publishes_url_and_grants_the_secret_to_clients() {
     let client = Relation::new("website").remote_app("browser").remote_units(2);
-    let out = run(TestEvent::relation_joined(&client, 0), leader_state().relation(client.clone()));
+    let out = run(
+        TestEvent::relation_joined(&client, 0),
+        leader_state().relation(client.clone()),
+    );
 
     let secret = out.state.secret_by_label(ADMIN_SECRET_LABEL).expect("secret");
     assert_relation_app_data(
         &out,
         &client,
-        [("url", "http://demo-charm-endpoints:8080/".to_owned()), ("secret-user", secret.uri())],
+        [
+            ("url", "http://demo-charm-endpoints:8080/".to_owned()),
+            ("secret-user", secret.uri()),
+        ],
     );
-    assert_relation_unit_data(&out, &client, [("hostname", charm_testing::DEFAULT_ADDRESS), ("port", "8080")]);
-    assert!(!format!("{:?}", out.state.get_relation(&client)).contains("s3cret"), "no secret value in relation data");
+    assert_relation_unit_data(
+        &out,
+        &client,
+        [("hostname", charm_testing::DEFAULT_ADDRESS), ("port", "8080")],
+    );
+    assert!(
+        !format!("{:?}", out.state.get_relation(&client)).contains("s3cret"),
+        "no secret value in relation data"
+    );
 }
 
 #[test]
@@ -146,26 +195,46 @@ fn a_non_leader_writes_only_its_unit_data() {
     let secret = admin_secret();
     let peers = cluster().local_app_data([(ADMIN_SECRET_KEY, secret.uri())]);
     let client = Relation::new("website").remote_app("browser");
-    let state = State::default().leader(false).peer(peers).container(web()).secret(secret).relation(client.clone());
+    let state = State::default()
+        .leader(false)
+        .peer(peers)
+        .container(web())
+        .secret(secret)
+        .relation(client.clone());
     let out = run(TestEvent::relation_changed(&client), state);
 
     assert_relation_app_data(&out, &client, [] as [(&str, &str); 0]);
-    assert_relation_unit_data(&out, &client, [("hostname", charm_testing::DEFAULT_ADDRESS), ("port", "8080")]);
+    assert_relation_unit_data(
+        &out,
+        &client,
+        [("hostname", charm_testing::DEFAULT_ADDRESS), ("port", "8080")],
+    );
     assert!(out.refusals.is_empty(), "no access rule was broken: {:?}", out.refusals);
 }
 
 #[test]
 fn the_backend_url_appears_on_the_page() {
-    let backend = Relation::new("backend").remote_app("upstream").remote_app_data([("url", "http://up:1/")]);
+    let backend = Relation::new("backend")
+        .remote_app("upstream")
+        .remote_app_data([("url", "http://up:1/")]);
     let out = run(TestEvent::relation_changed(&backend), leader_state().relation(backend));
-    let page = out.state.get_container("web").expect("web").state.file_text(PAGE_PATH).expect("page");
+    let page = out
+        .state
+        .get_container("web")
+        .expect("web")
+        .state
+        .file_text(PAGE_PATH)
+        .expect("page");
     assert!(page.contains("upstream: <a href=\"http://up:1/\">"), "{page}");
 }
 
 #[test]
 fn relation_broken_is_invisible_to_reconcile() {
     let client = Relation::new("website").remote_app("browser");
-    let first = run(TestEvent::relation_joined(&client, 0), leader_state().relation(client.clone()));
+    let first = run(
+        TestEvent::relation_joined(&client, 0),
+        leader_state().relation(client.clone()),
+    );
     // On broken, reconcile must not write to the dying relation again.
     let out = run(TestEvent::relation_broken(&client), first.state.clone());
     assert_calls(&out, "relation-set", 0);
@@ -174,7 +243,10 @@ fn relation_broken_is_invisible_to_reconcile() {
 
 #[test]
 fn get_admin_password_action_returns_the_secret() {
-    let out = run(TestEvent::action("get-admin-password"), leader_state().secret(admin_secret()));
+    let out = run(
+        TestEvent::action("get-admin-password"),
+        leader_state().secret(admin_secret()),
+    );
     assert_action_results(&out, [("username", "admin"), ("password", "s3cret-admin-pw")]);
 }
 
@@ -184,7 +256,10 @@ fn rotate_admin_password_validates_and_updates() {
         TestEvent::action("rotate-admin-password").param("password", "short"),
         leader_state().secret(admin_secret()),
     );
-    assert_eq!(out.action.as_ref().and_then(|a| a.failed.clone()).as_deref(), Some("the password must be at least 8 characters"));
+    assert_eq!(
+        out.action.as_ref().and_then(|a| a.failed.clone()).as_deref(),
+        Some("the password must be at least 8 characters")
+    );
 
     let out = run(
         TestEvent::action("rotate-admin-password").param("password", "a-much-longer-one"),
@@ -198,14 +273,24 @@ fn rotate_admin_password_validates_and_updates() {
         TestEvent::action("rotate-admin-password").param("password", "a-much-longer-one"),
         State::default().leader(false).peer(cluster()).container(web()),
     );
-    assert!(out.action.expect("action").failed.expect("failed").contains("only the leader"));
+    assert!(out
+        .action
+        .expect("action")
+        .failed
+        .expect("failed")
+        .contains("only the leader"));
 }
 
 #[test]
 fn show_page_runs_head_in_the_container() {
-    let container = Container::new("web").with_state(
-        ContainerState::connectable().on_exec(["head", "-n", "3"], ExecOutput { exit_code: 0, stdout: b"<!doctype html>\n".to_vec(), stderr: vec![] }),
-    );
+    let container = Container::new("web").with_state(ContainerState::connectable().on_exec(
+        ["head", "-n", "3"],
+        ExecOutput {
+            exit_code: 0,
+            stdout: b"<!doctype html>\n".to_vec(),
+            stderr: vec![],
+        },
+    ));
     let state = State::default().leader(true).peer(cluster()).container(container);
     let out = run(TestEvent::action("show-page").param("lines", 3), state);
     assert_action_results(&out, [("page", "<!doctype html>\n")]);
@@ -213,8 +298,13 @@ fn show_page_runs_head_in_the_container() {
 
 #[test]
 fn action_with_bad_params_fails_clearly() {
-    let err = ctx().run(TestEvent::action("show-page").param("lines", "many"), leader_state()).unwrap_err();
-    assert!(matches!(err, RunError::Inconsistent(ref p) if p.iter().any(|m| m.contains("lines"))), "{err}");
+    let err = ctx()
+        .run(TestEvent::action("show-page").param("lines", "many"), leader_state())
+        .unwrap_err();
+    assert!(
+        matches!(err, RunError::Inconsistent(ref p) if p.iter().any(|m| m.contains("lines"))),
+        "{err}"
+    );
 }
 
 #[test]
@@ -229,12 +319,18 @@ fn secret_rotation_makes_a_new_revision() {
 fn stop_stops_the_service() {
     let first = run(TestEvent::config_changed(), leader_state());
     let out = run(TestEvent::stop(), first.state);
-    assert_eq!(out.state.get_container("web").expect("web").state.service_status("web"), ServiceStatus::Inactive);
+    assert_eq!(
+        out.state.get_container("web").expect("web").state.service_status("web"),
+        ServiceStatus::Inactive
+    );
 }
 
 #[test]
 fn secret_values_never_reach_logs_or_calls() {
-    let out = run(TestEvent::action("get-admin-password"), leader_state().secret(admin_secret()));
+    let out = run(
+        TestEvent::action("get-admin-password"),
+        leader_state().secret(admin_secret()),
+    );
     let haystack = format!("{:?}{:?}", out.logs, out.calls);
     assert!(!haystack.contains("s3cret-admin-pw"), "{haystack}");
 }

@@ -20,7 +20,10 @@ impl<'de> de::Deserializer<'de> for Bag<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        visitor.visit_map(Entries { iter: self.0.iter(), value: None })
+        visitor.visit_map(Entries {
+            iter: self.0.iter(),
+            value: None,
+        })
     }
 
     forward_to_deserialize_any! {
@@ -48,7 +51,10 @@ impl<'de> MapAccess<'de> for Entries<'_> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let text = self.value.take().ok_or_else(|| de::Error::custom("value requested before its key"))?;
+        let text = self
+            .value
+            .take()
+            .ok_or_else(|| de::Error::custom("value requested before its key"))?;
         seed.deserialize(Text(text))
     }
 }

@@ -64,7 +64,10 @@ pub struct Context<'run, C: Charm> {
 
 impl<C: Charm> std::fmt::Debug for Context<'_, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Context").field("unit", &self.env.unit).field("cache", &self.cache).finish()
+        f.debug_struct("Context")
+            .field("unit", &self.env.unit)
+            .field("cache", &self.cache)
+            .finish()
     }
 }
 
@@ -212,7 +215,9 @@ impl<'run, C: Charm> Context<'run, C> {
             ))));
         }
         let connector: &'run dyn PebbleConnector = self.pebble;
-        connector.connect(name).map_err(|_| Stop::waiting(format!("waiting for Pebble in container {name}")))
+        connector
+            .connect(name)
+            .map_err(|_| Stop::waiting(format!("waiting for Pebble in container {name}")))
     }
 
     pub(crate) fn set_final_status(&mut self, extra: Option<Status>) -> Result<(), Error> {

@@ -30,9 +30,10 @@ pub struct Relation {
 impl<C: Charm> Context<'_, C> {
     /// The live relations on `endpoint` (one `relation-ids` call per endpoint per run).
     pub fn relations(&mut self, endpoint: &str) -> Result<Vec<Relation>, Error> {
-        let (role, _) = self.meta.endpoint(endpoint).ok_or_else(|| {
-            Error::msg(format!("endpoint {endpoint:?} is not declared in charmcraft.yaml"))
-        })?;
+        let (role, _) = self
+            .meta
+            .endpoint(endpoint)
+            .ok_or_else(|| Error::msg(format!("endpoint {endpoint:?} is not declared in charmcraft.yaml")))?;
         if !self.cache.relation_ids.contains_key(endpoint) {
             let ids = self.backend.relation_ids(endpoint)?;
             self.cache.relation_ids.insert(endpoint.to_owned(), ids);
@@ -46,7 +47,11 @@ impl<C: Charm> Context<'_, C> {
             .unwrap_or_default()
             .iter()
             .filter(|id| Some(**id) != broken)
-            .map(|id| Relation { id: *id, endpoint: endpoint.to_owned(), peer: role == EndpointRole::Peer })
+            .map(|id| Relation {
+                id: *id,
+                endpoint: endpoint.to_owned(),
+                peer: role == EndpointRole::Peer,
+            })
             .collect())
     }
 
@@ -57,7 +62,11 @@ impl<C: Charm> Context<'_, C> {
 
     fn broken_relation(&self) -> Option<RelationId> {
         match self.event {
-            Event::Relation { hook: RelationHook::Broken, relation, .. } => Some(relation.id),
+            Event::Relation {
+                hook: RelationHook::Broken,
+                relation,
+                ..
+            } => Some(relation.id),
             _ => None,
         }
     }
@@ -93,7 +102,13 @@ impl<C: Charm> Context<'_, C> {
 
     fn access<'a>(&'a mut self, relation: &'a Relation) -> Result<Access<'a>, Error> {
         let leader = self.is_leader()?;
-        Ok(Access { unit: &self.env.unit, endpoint: &relation.endpoint, relation: relation.id, peer: relation.peer, leader })
+        Ok(Access {
+            unit: &self.env.unit,
+            endpoint: &relation.endpoint,
+            relation: relation.id,
+            peer: relation.peer,
+            leader,
+        })
     }
 
     fn bag(&mut self, relation: &Relation, owner: BagOwner) -> Result<Databag, Error> {
@@ -187,7 +202,9 @@ impl<C: Charm> Context<'_, C> {
     /// The remote application's bag decoded with codec `K` into `T`; `None` while empty.
     pub fn remote_app_as<T: DeserializeOwned, K: Codec>(&mut self, relation: &Relation) -> Result<Option<T>, Error> {
         let bag = self.remote_app_data(relation)?;
-        decode::<T, K>(&bag, || format!("application data of relation {}:{}", relation.endpoint, relation.id))
+        decode::<T, K>(&bag, || {
+            format!("application data of relation {}:{}", relation.endpoint, relation.id)
+        })
     }
 
     /// A unit's bag decoded with codec `K` into `T`; `None` while empty.
@@ -197,7 +214,9 @@ impl<C: Charm> Context<'_, C> {
         unit: &UnitName,
     ) -> Result<Option<T>, Error> {
         let bag = self.unit_data(relation, unit)?;
-        decode::<T, K>(&bag, || format!("data of unit {unit} on relation {}:{}", relation.endpoint, relation.id))
+        decode::<T, K>(&bag, || {
+            format!("data of unit {unit} on relation {}:{}", relation.endpoint, relation.id)
+        })
     }
 
     /// Encodes `value` with codec `K` and merges it into this application's bag.
@@ -233,7 +252,8 @@ fn decode<T: DeserializeOwned, K: Codec>(bag: &Databag, what: impl Fn() -> Strin
     if !meaningful {
         return Ok(None);
     }
-    K::decode(bag)
-        .map(Some)
-        .map_err(|e| Error::Decode { what: what(), message: e.to_string() })
+    K::decode(bag).map(Some).map_err(|e| Error::Decode {
+        what: what(),
+        message: e.to_string(),
+    })
 }

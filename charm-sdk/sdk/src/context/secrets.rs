@@ -23,7 +23,9 @@ pub type SecretContent = BTreeMap<String, String>;
 
 fn check_content(content: &SecretContent) -> Result<(), Error> {
     if content.is_empty() {
-        return Err(Error::msg("a secret needs at least one key (Juju: empty secret value not valid)"));
+        return Err(Error::msg(
+            "a secret needs at least one key (Juju: empty secret value not valid)",
+        ));
     }
     for key in content.keys() {
         if !valid_secret_key(key) {
@@ -42,16 +44,27 @@ pub fn secret_content<T: Serialize>(value: &T) -> Result<SecretContent, Error> {
 
 impl<C: Charm> Context<'_, C> {
     /// Creates an application-owned secret (leader only).
-    pub fn add_app_secret(&mut self, _leader: &Leader, content: &SecretContent, meta: SecretMeta) -> Result<SecretUri, Error> {
+    pub fn add_app_secret(
+        &mut self,
+        _leader: &Leader,
+        content: &SecretContent,
+        meta: SecretMeta,
+    ) -> Result<SecretUri, Error> {
         check_content(content)?;
-        let meta = SecretMeta { owner: Some(SecretOwner::Application), ..meta };
+        let meta = SecretMeta {
+            owner: Some(SecretOwner::Application),
+            ..meta
+        };
         Ok(self.backend.secret_add(content, &meta)?)
     }
 
     /// Creates a unit-owned secret.
     pub fn add_unit_secret(&mut self, content: &SecretContent, meta: SecretMeta) -> Result<SecretUri, Error> {
         check_content(content)?;
-        let meta = SecretMeta { owner: Some(SecretOwner::Unit), ..meta };
+        let meta = SecretMeta {
+            owner: Some(SecretOwner::Unit),
+            ..meta
+        };
         Ok(self.backend.secret_add(content, &meta)?)
     }
 
@@ -64,9 +77,14 @@ impl<C: Charm> Context<'_, C> {
         meta: SecretMeta,
         make: impl FnOnce() -> Result<SecretContent, Error>,
     ) -> Result<SecretUri, Error> {
-        let label = meta.label.clone().ok_or_else(|| Error::msg("ensure_app_secret needs a label to find the secret again"))?;
+        let label = meta
+            .label
+            .clone()
+            .ok_or_else(|| Error::msg("ensure_app_secret needs a label to find the secret again"))?;
         match self.backend.secret_info_get(&SecretRef::label(label.clone())) {
-            Ok(info) => info.uri.ok_or_else(|| Error::msg(format!("secret-info-get gave no URI for label {label:?}"))),
+            Ok(info) => info
+                .uri
+                .ok_or_else(|| Error::msg(format!("secret-info-get gave no URI for label {label:?}"))),
             Err(e) if e.kind == ToolErrorKind::SecretNotFound => {
                 let content = make()?;
                 self.add_app_secret(leader, &content, meta)
@@ -93,7 +111,10 @@ impl<C: Charm> Context<'_, C> {
     /// Reads a secret into a typed value (kebab-case fields as keys).
     pub fn get_secret_as<T: DeserializeOwned>(&mut self, secret: &SecretRef, read: SecretRead) -> Result<T, Error> {
         let content = self.get_secret(secret, read)?;
-        PlainStrings::decode(&content).map_err(|e| Error::Decode { what: "secret content".to_owned(), message: e.to_string() })
+        PlainStrings::decode(&content).map_err(|e| Error::Decode {
+            what: "secret content".to_owned(),
+            message: e.to_string(),
+        })
     }
 
     /// Owner-side metadata of an owned secret (`secret-info-get`).
@@ -106,7 +127,9 @@ impl<C: Charm> Context<'_, C> {
     /// send it). Returns whether a revision was added.
     pub fn update_secret(&mut self, uri: &SecretUri, content: &SecretContent) -> Result<bool, Error> {
         check_content(content)?;
-        let current = self.backend.secret_get(&SecretRef::uri(uri.clone()), SecretRead::Peek)?;
+        let current = self
+            .backend
+            .secret_get(&SecretRef::uri(uri.clone()), SecretRead::Peek)?;
         if &current == content {
             return Ok(false);
         }
@@ -125,7 +148,12 @@ impl<C: Charm> Context<'_, C> {
     }
 
     /// Revokes what [`Context::grant_secret`] granted.
-    pub fn revoke_secret(&mut self, uri: &SecretUri, relation: &Relation, unit: Option<&UnitName>) -> Result<(), Error> {
+    pub fn revoke_secret(
+        &mut self,
+        uri: &SecretUri,
+        relation: &Relation,
+        unit: Option<&UnitName>,
+    ) -> Result<(), Error> {
         Ok(self.backend.secret_revoke(uri, relation.id, unit)?)
     }
 

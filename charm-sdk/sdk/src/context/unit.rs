@@ -33,9 +33,10 @@ impl<C: Charm> Context<'_, C> {
         let Some(text) = self.unit_state_map()?.get(key).cloned() else {
             return Ok(None);
         };
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| Error::Decode { what: format!("unit state {key:?}"), message: e.to_string() })
+        serde_json::from_str(&text).map(Some).map_err(|e| Error::Decode {
+            what: format!("unit state {key:?}"),
+            message: e.to_string(),
+        })
     }
 
     /// Stores `value` under `key` (kept only if the hook succeeds). No call when the
@@ -43,10 +44,15 @@ impl<C: Charm> Context<'_, C> {
     pub fn set_unit_state<T: Serialize>(&mut self, key: &str, value: &T) -> Result<(), Error> {
         let text = serde_json::to_string(value).map_err(|e| Error::msg(format!("unit state {key:?}: {e}")))?;
         if key.is_empty() || key.len() > MAX_STATE_KEY {
-            return Err(Error::msg(format!("unit state key {key:?} must be 1 to {MAX_STATE_KEY} bytes")));
+            return Err(Error::msg(format!(
+                "unit state key {key:?} must be 1 to {MAX_STATE_KEY} bytes"
+            )));
         }
         if text.len() > MAX_STATE_VALUE {
-            return Err(Error::msg(format!("unit state value for {key:?} is {} bytes; Juju allows {MAX_STATE_VALUE}", text.len())));
+            return Err(Error::msg(format!(
+                "unit state value for {key:?} is {} bytes; Juju allows {MAX_STATE_VALUE}",
+                text.len()
+            )));
         }
         if self.unit_state_map()?.get(key) == Some(&text) {
             return Ok(());
@@ -54,7 +60,10 @@ impl<C: Charm> Context<'_, C> {
         let mut one = BTreeMap::new();
         one.insert(key.to_owned(), text.clone());
         self.backend.state_set(&one)?;
-        self.cache.unit_state.get_or_insert_with(Default::default).insert(key.to_owned(), text);
+        self.cache
+            .unit_state
+            .get_or_insert_with(Default::default)
+            .insert(key.to_owned(), text);
         Ok(())
     }
 

@@ -19,9 +19,7 @@ use juju_model::tools::{BagOwner, LogLevel, Port, SecretOwner};
 use juju_model::{RelationId, SecretUri, Status, UnitName};
 use serde_json::Value;
 
-use crate::backend::{
-    HookToolError, SecretMeta, SecretRead, SecretRef, StatusTarget, ToolErrorKind, ToolResult,
-};
+use crate::backend::{HookToolError, SecretMeta, SecretRead, SecretRef, StatusTarget, ToolErrorKind, ToolResult};
 
 /// Longest message passed to one `juju-log` call, in bytes (ops' `MAX_LOG_LINE_LEN`; the
 /// kernel refuses a single argument of 128 KiB or more).
@@ -44,11 +42,7 @@ pub(crate) struct ToolCall {
 
 impl fmt::Debug for ToolCall {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let keys: Vec<&str> = self
-            .secret_content
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
+        let keys: Vec<&str> = self.secret_content.iter().map(|(k, _)| k.as_str()).collect();
         f.debug_struct("ToolCall")
             .field("tool", &self.tool)
             .field("args", &self.args)
@@ -118,10 +112,8 @@ impl ToolCall {
 
 /// A string map as a JSON object (also valid YAML, which `--file -` expects).
 fn json_map(map: &BTreeMap<String, String>) -> String {
-    let object: serde_json::Map<String, Value> = map
-        .iter()
-        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-        .collect();
+    let object: serde_json::Map<String, Value> =
+        map.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     Value::Object(object).to_string()
 }
 
@@ -187,11 +179,7 @@ pub(crate) fn relation_get(relation: RelationId, owner: &BagOwner) -> ToolCall {
 }
 
 /// `relation-set -r <id> [--app] --file -` with the bag as JSON on stdin.
-pub(crate) fn relation_set(
-    relation: RelationId,
-    app: bool,
-    data: &BTreeMap<String, String>,
-) -> ToolCall {
+pub(crate) fn relation_set(relation: RelationId, app: bool, data: &BTreeMap<String, String>) -> ToolCall {
     ToolCall::new("relation-set", ["-r".to_owned(), rel(relation)])
         .flag_if(app, "--app")
         .arg("--file")
@@ -349,10 +337,7 @@ fn secret_meta(call: ToolCall, meta: &SecretMeta) -> ToolCall {
 }
 
 fn with_content(mut call: ToolCall, content: &BTreeMap<String, String>) -> ToolCall {
-    call.secret_content = content
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    call.secret_content = content.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     call
 }
 
@@ -388,11 +373,7 @@ pub(crate) fn secret_get(secret: &SecretRef, read: SecretRead) -> ToolResult<Too
 
 /// `secret-set [--label L] [--description D] [--expire E] [--rotate R] [--owner O] <uri>
 /// [key#file=<path> …]`. `--owner` only when given: Juju ignores it on update.
-pub(crate) fn secret_set(
-    uri: &SecretUri,
-    content: Option<&BTreeMap<String, String>>,
-    meta: &SecretMeta,
-) -> ToolCall {
+pub(crate) fn secret_set(uri: &SecretUri, content: Option<&BTreeMap<String, String>>, meta: &SecretMeta) -> ToolCall {
     let call = secret_meta(ToolCall::new("secret-set", Vec::<String>::new()), meta)
         .opt("--owner", meta.owner.map(SecretOwner::as_str))
         .arg(uri.as_str());
@@ -404,36 +385,22 @@ pub(crate) fn secret_set(
 
 /// `secret-remove <uri> [--revision N]`.
 pub(crate) fn secret_remove(uri: &SecretUri, revision: Option<u64>) -> ToolCall {
-    ToolCall::new("secret-remove", [uri.as_str()])
-        .opt("--revision", revision.map(|r| r.to_string()))
+    ToolCall::new("secret-remove", [uri.as_str()]).opt("--revision", revision.map(|r| r.to_string()))
 }
 
-fn grant_call(
-    tool: &'static str,
-    uri: &SecretUri,
-    relation: RelationId,
-    unit: Option<&UnitName>,
-) -> ToolCall {
+fn grant_call(tool: &'static str, uri: &SecretUri, relation: RelationId, unit: Option<&UnitName>) -> ToolCall {
     ToolCall::new(tool, ["--relation".to_owned(), rel(relation)])
         .opt("--unit", unit.map(UnitName::to_string))
         .arg(uri.as_str())
 }
 
 /// `secret-grant --relation <id> [--unit U] <uri>`.
-pub(crate) fn secret_grant(
-    uri: &SecretUri,
-    relation: RelationId,
-    unit: Option<&UnitName>,
-) -> ToolCall {
+pub(crate) fn secret_grant(uri: &SecretUri, relation: RelationId, unit: Option<&UnitName>) -> ToolCall {
     grant_call("secret-grant", uri, relation, unit)
 }
 
 /// `secret-revoke --relation <id> [--unit U] <uri>`.
-pub(crate) fn secret_revoke(
-    uri: &SecretUri,
-    relation: RelationId,
-    unit: Option<&UnitName>,
-) -> ToolCall {
+pub(crate) fn secret_revoke(uri: &SecretUri, relation: RelationId, unit: Option<&UnitName>) -> ToolCall {
     grant_call("secret-revoke", uri, relation, unit)
 }
 
@@ -514,10 +481,7 @@ mod tests {
     }
 
     fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn uri() -> SecretUri {
@@ -532,11 +496,7 @@ mod tests {
 
     #[test]
     fn relation_reads() {
-        check(
-            &relation_ids("db"),
-            "relation-ids",
-            &["db", "--format=json"],
-        );
+        check(&relation_ids("db"), "relation-ids", &["db", "--format=json"]);
         check(
             &relation_list(RelationId(3)),
             "relation-list",
@@ -569,11 +529,7 @@ mod tests {
 
     #[test]
     fn relation_set_sends_the_bag_on_stdin() {
-        let data = bag(&[
-            ("host", "10.0.0.1"),
-            ("gone", ""),
-            ("quote", "a \"b\"\nc: d"),
-        ]);
+        let data = bag(&[("host", "10.0.0.1"), ("gone", ""), ("quote", "a \"b\"\nc: d")]);
         let call = relation_set(RelationId(3), true, &data);
         check(&call, "relation-set", &["-r", "3", "--app", "--file", "-"]);
         assert_eq!(
@@ -581,8 +537,7 @@ mod tests {
             serde_json::json!({"host": "10.0.0.1", "gone": "", "quote": "a \"b\"\nc: d"})
         );
         // The JSON must read back identically as YAML, which is what Juju parses.
-        let yaml: BTreeMap<String, String> =
-            serde_yaml_ng::from_slice(call.stdin.as_deref().unwrap()).unwrap();
+        let yaml: BTreeMap<String, String> = serde_yaml_ng::from_slice(call.stdin.as_deref().unwrap()).unwrap();
         assert_eq!(yaml, data);
         let unit = relation_set(RelationId(7), false, &bag(&[("a", "1")]));
         check(&unit, "relation-set", &["-r", "7", "--file", "-"]);
@@ -592,10 +547,7 @@ mod tests {
     #[test]
     fn status_calls() {
         check(
-            &status_set(
-                StatusTarget::Application,
-                &Status::blocked("need a relation"),
-            ),
+            &status_set(StatusTarget::Application, &Status::blocked("need a relation")),
             "status-set",
             &["--application=true", "blocked", "--", "need a relation"],
         );
@@ -639,11 +591,7 @@ mod tests {
             &["count=2", "note=a=b c", "result.user=admin"],
         );
         assert!(action_set(&BTreeMap::new()).is_none());
-        check(
-            &action_fail("no leader"),
-            "action-fail",
-            &["--", "no leader"],
-        );
+        check(&action_fail("no leader"), "action-fail", &["--", "no leader"]);
         check(&action_fail(""), "action-fail", &[]);
         check(&action_log("step 1/3"), "action-log", &["--", "step 1/3"]);
     }
@@ -726,16 +674,9 @@ mod tests {
         check(&state_get(), "state-get", &["--format=json"]);
         let call = state_set(&bag(&[("restart-pending", "true")])).unwrap();
         check(&call, "state-set", &["--file", "-"]);
-        assert_eq!(
-            stdin_json(&call),
-            serde_json::json!({"restart-pending": "true"})
-        );
+        assert_eq!(stdin_json(&call), serde_json::json!({"restart-pending": "true"}));
         assert!(state_set(&BTreeMap::new()).is_none());
-        check(
-            &state_delete("restart-pending"),
-            "state-delete",
-            &["restart-pending"],
-        );
+        check(&state_delete("restart-pending"), "state-delete", &["restart-pending"]);
     }
 
     #[test]
@@ -792,11 +733,7 @@ mod tests {
     #[test]
     fn secret_get_forms() {
         let by_uri = secret_get(&SecretRef::uri(uri()), SecretRead::Pinned).unwrap();
-        check(
-            &by_uri,
-            "secret-get",
-            &["--format=json", "secret:cq5l0hvmp25c7d3sbjug"],
-        );
+        check(&by_uri, "secret-get", &["--format=json", "secret:cq5l0hvmp25c7d3sbjug"]);
         assert!(by_uri.sensitive_output);
         let both = SecretRef {
             uri: Some(uri()),
@@ -818,10 +755,7 @@ mod tests {
             "secret-get",
             &["--format=json", "--label", "L", "--peek"],
         );
-        let none = SecretRef {
-            uri: None,
-            label: None,
-        };
+        let none = SecretRef { uri: None, label: None };
         assert_eq!(
             secret_get(&none, SecretRead::Pinned).unwrap_err().kind,
             ToolErrorKind::InvalidArgument
@@ -915,14 +849,8 @@ mod tests {
             "secret-info-get",
             &["--format=json", id],
         );
-        let none = SecretRef {
-            uri: None,
-            label: None,
-        };
-        assert_eq!(
-            secret_info_get(&none).unwrap_err().kind,
-            ToolErrorKind::InvalidArgument
-        );
+        let none = SecretRef { uri: None, label: None };
+        assert_eq!(secret_info_get(&none).unwrap_err().kind, ToolErrorKind::InvalidArgument);
     }
 
     #[test]
@@ -933,11 +861,7 @@ mod tests {
             &["--format=json", "-s", "data/0"],
         );
         check(&storage_get(None), "storage-get", &["--format=json"]);
-        check(
-            &storage_list(Some("data")),
-            "storage-list",
-            &["--format=json", "data"],
-        );
+        check(&storage_list(Some("data")), "storage-list", &["--format=json", "data"]);
         check(&storage_list(None), "storage-list", &["--format=json"]);
         check(&storage_add("data", 2), "storage-add", &["data=2"]);
         check(&resource_get("jar"), "resource-get", &["jar"]);

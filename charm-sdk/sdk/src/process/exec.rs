@@ -52,8 +52,7 @@ pub(crate) fn run(program: &Path, call: &ToolCall) -> ToolResult<Vec<u8>> {
         _ => (child.wait_with_output(), Ok(())),
     };
     drop(secrets);
-    let output =
-        output.map_err(|err| other(call.tool, format!("waiting for the tool failed: {err}")))?;
+    let output = output.map_err(|err| other(call.tool, format!("waiting for the tool failed: {err}")))?;
     if !output.status.success() {
         return Err(failure(call.tool, &output));
     }
@@ -137,11 +136,7 @@ impl SecretFiles {
         if call.secret_content.is_empty() {
             return Ok(files);
         }
-        if let Some((key, _)) = call
-            .secret_content
-            .iter()
-            .find(|(k, _)| !valid_secret_key(k))
-        {
+        if let Some((key, _)) = call.secret_content.iter().find(|(k, _)| !valid_secret_key(k)) {
             return Err(HookToolError {
                 tool: call.tool.to_owned(),
                 kind: ToolErrorKind::InvalidArgument,
@@ -200,10 +195,7 @@ fn private_dir() -> io::Result<PathBuf> {
     let mut last = io::Error::other("no attempt");
     for _ in 0..16 {
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-        let dir = base.join(format!(
-            "charm-secret-{}-{seq}-{nanos:x}",
-            std::process::id()
-        ));
+        let dir = base.join(format!("charm-secret-{}-{seq}-{nanos:x}", std::process::id()));
         match DirBuilder::new().mode(0o700).create(&dir) {
             Ok(()) => return Ok(dir),
             Err(err) if err.kind() == io::ErrorKind::AlreadyExists => last = err,

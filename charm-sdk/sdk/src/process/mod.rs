@@ -16,8 +16,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use juju_model::tools::{
-    AppStatusInfo, BagOwner, GoalState, LogLevel, Network, Port, SecretInfo, StatusInfo,
-    StorageInfo,
+    AppStatusInfo, BagOwner, GoalState, LogLevel, Network, Port, SecretInfo, StatusInfo, StorageInfo,
 };
 use juju_model::{AppName, Databag, RelationId, SecretUri, Status, UnitName};
 use serde_json::Value;
@@ -72,10 +71,7 @@ impl ProcessBackend {
         self.run(call).map(drop)
     }
 
-    fn run_json<T: serde::de::DeserializeOwned + Default>(
-        &mut self,
-        call: &ToolCall,
-    ) -> ToolResult<T> {
+    fn run_json<T: serde::de::DeserializeOwned + Default>(&mut self, call: &ToolCall) -> ToolResult<T> {
         let stdout = self.run(call)?;
         parse::json_or_default(call.tool, &stdout, call.sensitive_output)
     }
@@ -197,20 +193,12 @@ impl Backend for ProcessBackend {
         self.run_unit(&argv::state_delete(key))
     }
 
-    fn secret_add(
-        &mut self,
-        content: &BTreeMap<String, String>,
-        meta: &SecretMeta,
-    ) -> ToolResult<SecretUri> {
+    fn secret_add(&mut self, content: &BTreeMap<String, String>, meta: &SecretMeta) -> ToolResult<SecretUri> {
         let stdout = self.run(&argv::secret_add(content, meta))?;
         parse::secret_uri_line(&stdout)
     }
 
-    fn secret_get(
-        &mut self,
-        secret: &SecretRef,
-        read: SecretRead,
-    ) -> ToolResult<BTreeMap<String, String>> {
+    fn secret_get(&mut self, secret: &SecretRef, read: SecretRead) -> ToolResult<BTreeMap<String, String>> {
         self.run_json(&argv::secret_get(secret, read)?)
     }
 
@@ -227,21 +215,11 @@ impl Backend for ProcessBackend {
         self.run_unit(&argv::secret_remove(uri, revision))
     }
 
-    fn secret_grant(
-        &mut self,
-        uri: &SecretUri,
-        relation: RelationId,
-        unit: Option<&UnitName>,
-    ) -> ToolResult<()> {
+    fn secret_grant(&mut self, uri: &SecretUri, relation: RelationId, unit: Option<&UnitName>) -> ToolResult<()> {
         self.run_unit(&argv::secret_grant(uri, relation, unit))
     }
 
-    fn secret_revoke(
-        &mut self,
-        uri: &SecretUri,
-        relation: RelationId,
-        unit: Option<&UnitName>,
-    ) -> ToolResult<()> {
+    fn secret_revoke(&mut self, uri: &SecretUri, relation: RelationId, unit: Option<&UnitName>) -> ToolResult<()> {
         self.run_unit(&argv::secret_revoke(uri, relation, unit))
     }
 

@@ -41,16 +41,9 @@ fn quote(stdout: &[u8]) -> String {
 }
 
 /// Parses stdout as JSON into `T`.
-pub(crate) fn json<T: DeserializeOwned>(
-    tool: &str,
-    stdout: &[u8],
-    sensitive: bool,
-) -> ToolResult<T> {
+pub(crate) fn json<T: DeserializeOwned>(tool: &str, stdout: &[u8], sensitive: bool) -> ToolResult<T> {
     serde_json::from_slice(stdout).map_err(|err| {
-        let what = std::any::type_name::<T>()
-            .rsplit("::")
-            .next()
-            .unwrap_or("value");
+        let what = std::any::type_name::<T>().rsplit("::").next().unwrap_or("value");
         if sensitive {
             bad_output(
                 tool,
@@ -118,10 +111,7 @@ pub(crate) fn ports(stdout: &[u8]) -> ToolResult<Vec<Port>> {
     let specs: Vec<String> = json_or_default("opened-ports", stdout, false)?;
     specs
         .iter()
-        .map(|s| {
-            s.parse::<Port>()
-                .map_err(|e| bad_output("opened-ports", e.to_string()))
-        })
+        .map(|s| s.parse::<Port>().map_err(|e| bad_output("opened-ports", e.to_string())))
         .collect()
 }
 
@@ -188,9 +178,7 @@ pub(crate) fn path_line(tool: &str, stdout: &[u8]) -> ToolResult<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use juju_model::tools::{
-        AppStatusInfo, GoalState, Network, RotatePolicy, SecretOwner, StatusInfo, StorageInfo,
-    };
+    use juju_model::tools::{AppStatusInfo, GoalState, Network, RotatePolicy, SecretOwner, StatusInfo, StorageInfo};
     use juju_model::StatusKind;
     use serde_json::{Map, Value};
 
@@ -222,20 +210,13 @@ mod tests {
         assert_eq!(info.access[0].role, "view");
 
         // Juju always prints `label`, empty when there is none; no rotation/expiry keys.
-        let bare =
-            secret_info(br#"{"secret:abc123":{"revision":1,"label":"","owner":"unit"}}"#).unwrap();
-        assert_eq!(
-            bare.uri.as_ref().map(SecretUri::as_str),
-            Some("secret:abc123")
-        );
+        let bare = secret_info(br#"{"secret:abc123":{"revision":1,"label":"","owner":"unit"}}"#).unwrap();
+        assert_eq!(bare.uri.as_ref().map(SecretUri::as_str), Some("secret:abc123"));
         assert_eq!(bare.label, None);
         assert_eq!(bare.owner, SecretOwner::Unit);
         assert_eq!(bare.rotation, None);
 
-        assert_eq!(
-            secret_info(b"{}").unwrap_err().kind,
-            ToolErrorKind::BadOutput
-        );
+        assert_eq!(secret_info(b"{}").unwrap_err().kind, ToolErrorKind::BadOutput);
         let two = br#"{"a1":{"revision":1,"label":"","owner":"unit"},"b2":{"revision":1,"label":"","owner":"unit"}}"#;
         assert_eq!(secret_info(two).unwrap_err().kind, ToolErrorKind::BadOutput);
     }
@@ -268,35 +249,26 @@ mod tests {
         let goal: GoalState = json("goal-state", out, false).unwrap();
         assert_eq!(goal.planned_units(), 2);
         assert_eq!(goal.relations["zookeeper"]["kafka/0"].status, "active");
-        let empty: GoalState =
-            json("goal-state", br#"{"units":{},"relations":{}}"#, false).unwrap();
+        let empty: GoalState = json("goal-state", br#"{"units":{},"relations":{}}"#, false).unwrap();
         assert_eq!(empty, GoalState::default());
     }
 
     #[test]
     fn opened_ports_with_and_without_endpoints() {
         let plain = ports(br#"["80/tcp","8000-8100/udp","icmp"]"#).unwrap();
-        assert_eq!(
-            plain,
-            [Port::Tcp(80), Port::UdpRange(8000, 8100), Port::Icmp]
-        );
+        assert_eq!(plain, [Port::Tcp(80), Port::UdpRange(8000, 8100), Port::Icmp]);
         let with_eps = ports(br#"["80/tcp (*)","9092/tcp (client,internal)","icmp (*)"]"#).unwrap();
         assert_eq!(with_eps, [Port::Tcp(80), Port::Tcp(9092), Port::Icmp]);
         assert!(ports(b"null").unwrap().is_empty());
         assert!(ports(b"[]\n").unwrap().is_empty());
-        assert_eq!(
-            ports(br#"["80/sctp"]"#).unwrap_err().kind,
-            ToolErrorKind::BadOutput
-        );
+        assert_eq!(ports(br#"["80/sctp"]"#).unwrap_err().kind, ToolErrorKind::BadOutput);
     }
 
     #[test]
     fn state_get_null_is_empty() {
-        let state: BTreeMap<String, String> =
-            json_or_default("state-get", b"null\n", false).unwrap();
+        let state: BTreeMap<String, String> = json_or_default("state-get", b"null\n", false).unwrap();
         assert!(state.is_empty());
-        let state: BTreeMap<String, String> =
-            json_or_default("state-get", br#"{"a":"1"}"#, false).unwrap();
+        let state: BTreeMap<String, String> = json_or_default("state-get", br#"{"a":"1"}"#, false).unwrap();
         assert_eq!(state["a"], "1");
     }
 
@@ -319,20 +291,14 @@ mod tests {
             [RelationId(3), RelationId(7)]
         );
         assert!(relation_ids(b"[]").unwrap().is_empty());
-        assert_eq!(
-            relation_ids(br#"["db:x"]"#).unwrap_err().kind,
-            ToolErrorKind::BadOutput
-        );
+        assert_eq!(relation_ids(br#"["db:x"]"#).unwrap_err().kind, ToolErrorKind::BadOutput);
         let list = units(br#"["mysql/0","mysql/2"]"#).unwrap();
         assert_eq!(
             list.iter().map(ToString::to_string).collect::<Vec<_>>(),
             ["mysql/0", "mysql/2"]
         );
         assert_eq!(
-            remote_app(br#""mysql""#)
-                .unwrap()
-                .map(String::from)
-                .as_deref(),
+            remote_app(br#""mysql""#).unwrap().map(String::from).as_deref(),
             Some("mysql")
         );
         assert_eq!(remote_app(br#""""#).unwrap(), None);
@@ -341,16 +307,10 @@ mod tests {
             model_uuid(br#"{"uuid":"0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"}"#).unwrap(),
             "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
         );
-        let bag: BTreeMap<String, String> = json_or_default(
-            "relation-get",
-            br#"{"host":"10.0.0.1","port":"3306"}"#,
-            false,
-        )
-        .unwrap();
+        let bag: BTreeMap<String, String> =
+            json_or_default("relation-get", br#"{"host":"10.0.0.1","port":"3306"}"#, false).unwrap();
         assert_eq!(bag["port"], "3306");
-        let err =
-            json_or_default::<BTreeMap<String, String>>("relation-get", br#"{"port":3306}"#, false)
-                .unwrap_err();
+        let err = json_or_default::<BTreeMap<String, String>>("relation-get", br#"{"port":3306}"#, false).unwrap_err();
         assert_eq!(err.kind, ToolErrorKind::BadOutput);
         assert!(err.message.contains("3306"), "{}", err.message);
     }
@@ -365,8 +325,7 @@ mod tests {
         .unwrap();
         assert_eq!(info.kind, "filesystem");
         assert_eq!(info.location, "/var/lib/juju/storage/data/0");
-        let list: Vec<String> =
-            json_or_default("storage-list", br#"["data/0","logs/1"]"#, false).unwrap();
+        let list: Vec<String> = json_or_default("storage-list", br#"["data/0","logs/1"]"#, false).unwrap();
         assert_eq!(list, ["data/0", "logs/1"]);
         assert_eq!(
             path_line(
@@ -381,17 +340,11 @@ mod tests {
             ToolErrorKind::BadOutput
         );
         assert_eq!(
-            secret_uri_line(b"secret:cq5l0hvmp25c7d3sbjug\n")
-                .unwrap()
-                .id(),
+            secret_uri_line(b"secret:cq5l0hvmp25c7d3sbjug\n").unwrap().id(),
             "cq5l0hvmp25c7d3sbjug"
         );
-        assert_eq!(
-            secret_uri_line(b"oops\n").unwrap_err().kind,
-            ToolErrorKind::BadOutput
-        );
-        let ids = secret_uris(br#"["secret:cq5l0hvmp25c7d3sbjug","secret:cq5l0hvmp25c7d3sbjuh"]"#)
-            .unwrap();
+        assert_eq!(secret_uri_line(b"oops\n").unwrap_err().kind, ToolErrorKind::BadOutput);
+        let ids = secret_uris(br#"["secret:cq5l0hvmp25c7d3sbjug","secret:cq5l0hvmp25c7d3sbjuh"]"#).unwrap();
         assert_eq!(ids.len(), 2);
         let cred: Value = json("credential-get", br#"{"type":"kubernetes","name":"k8s","credential":{"auth-type":"certificate","attrs":{"ClientCertificateData":"x"}}}"#, true).unwrap();
         assert_eq!(cred["type"], "kubernetes");

@@ -116,10 +116,7 @@ impl Fakes {
 }
 
 fn bag(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// What the recorder logs for a call without stdin.
@@ -147,10 +144,7 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
     let fx = Fakes::recorders();
     let mut b = fx.backend();
 
-    fx.output(
-        "config-get",
-        r#"{"log-level":"INFO","port":9092,"password":null}"#,
-    );
+    fx.output("config-get", r#"{"log-level":"INFO","port":9092,"password":null}"#);
     let config = b.config_get().unwrap();
     assert_eq!(config["port"], 9092);
     assert!(config["password"].is_null());
@@ -161,28 +155,19 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
     assert_eq!(fx.take(), rec("is-leader", &["--format=json"]));
 
     fx.output("relation-ids", r#"["db:3","db:7"]"#);
-    assert_eq!(
-        b.relation_ids("db").unwrap(),
-        [RelationId(3), RelationId(7)]
-    );
+    assert_eq!(b.relation_ids("db").unwrap(), [RelationId(3), RelationId(7)]);
     assert_eq!(fx.take(), rec("relation-ids", &["db", "--format=json"]));
 
     fx.output("relation-list", r#"["mysql/0","mysql/1"]"#);
     assert_eq!(b.relation_list(RelationId(3)).unwrap().len(), 2);
-    assert_eq!(
-        fx.take(),
-        rec("relation-list", &["--format=json", "-r", "3"])
-    );
+    assert_eq!(fx.take(), rec("relation-list", &["--format=json", "-r", "3"]));
 
     fx.output("relation-list", r#""mysql""#);
     assert_eq!(
         b.relation_remote_app(RelationId(3)).unwrap(),
         Some(AppName::new("mysql").unwrap())
     );
-    assert_eq!(
-        fx.take(),
-        rec("relation-list", &["--format=json", "--app", "-r", "3"])
-    );
+    assert_eq!(fx.take(), rec("relation-list", &["--format=json", "--app", "-r", "3"]));
 
     fx.output("relation-get", r#"{"host":"10.0.0.1"}"#);
     let owner = BagOwner::App(AppName::new("mysql").unwrap());
@@ -192,10 +177,7 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
     );
     assert_eq!(
         fx.take(),
-        rec(
-            "relation-get",
-            &["--format=json", "-r", "3", "--app", "-", "mysql"]
-        )
+        rec("relation-get", &["--format=json", "-r", "3", "--app", "-", "mysql"])
     );
 
     fx.output(
@@ -206,15 +188,9 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
         b.relation_model_get(RelationId(3)).unwrap(),
         "0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
     );
-    assert_eq!(
-        fx.take(),
-        rec("relation-model-get", &["--format=json", "-r", "3"])
-    );
+    assert_eq!(fx.take(), rec("relation-model-get", &["--format=json", "-r", "3"]));
 
-    fx.output(
-        "status-get",
-        r#"{"message":"ok","status":"active","status-data":{}}"#,
-    );
+    fx.output("status-get", r#"{"message":"ok","status":"active","status-data":{}}"#);
     assert_eq!(b.status_get().unwrap().status, StatusKind::Active);
     assert_eq!(
         fx.take(),
@@ -233,10 +209,7 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
     assert_eq!(app.units.len(), 1);
     assert_eq!(
         fx.take(),
-        rec(
-            "status-get",
-            &["--include-data", "--format=json", "--application=true"]
-        )
+        rec("status-get", &["--include-data", "--format=json", "--application=true"])
     );
 
     fx.output("action-get", r#"{"username":"admin","nested":{"a":1}}"#);
@@ -252,24 +225,17 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
         r#"{"bind-addresses":[{"mac-address":"","interface-name":"eth0","addresses":[{"hostname":"","value":"10.1.2.3","cidr":"10.1.2.0/24"}]}],"egress-subnets":["10.1.2.3/32"],"ingress-addresses":["10.1.2.3"]}"#,
     );
     assert_eq!(
-        b.network_get("db", Some(RelationId(3)))
-            .unwrap()
-            .ingress_address(),
+        b.network_get("db", Some(RelationId(3))).unwrap().ingress_address(),
         Some("10.1.2.3")
     );
-    assert_eq!(
-        fx.take(),
-        rec("network-get", &["--format=json", "-r", "3", "db"])
-    );
+    assert_eq!(fx.take(), rec("network-get", &["--format=json", "-r", "3", "db"]));
 
     fx.output("state-get", "null\n");
     assert!(b.state_get().unwrap().is_empty());
     assert_eq!(fx.take(), rec("state-get", &["--format=json"]));
 
     fx.output("secret-get", r#"{"password":"hunter2"}"#);
-    let content = b
-        .secret_get(&SecretRef::uri(uri()), SecretRead::Refresh)
-        .unwrap();
+    let content = b.secret_get(&SecretRef::uri(uri()), SecretRead::Refresh).unwrap();
     assert_eq!(content, bag(&[("password", "hunter2")]));
     assert_eq!(
         fx.take(),
@@ -283,26 +249,20 @@ fn every_reading_method_runs_its_tool_and_parses_the_output() {
     assert_eq!(b.secret_ids().unwrap(), [uri()]);
     assert_eq!(fx.take(), rec("secret-ids", &["--format=json"]));
 
-    fx.output("secret-info-get", r#"{"cq5l0hvmp25c7d3sbjug":{"revision":3,"label":"db","owner":"application","rotation":"daily"}}"#);
+    fx.output(
+        "secret-info-get",
+        r#"{"cq5l0hvmp25c7d3sbjug":{"revision":3,"label":"db","owner":"application","rotation":"daily"}}"#,
+    );
     let info = b.secret_info_get(&SecretRef::label("db")).unwrap();
     assert_eq!(
         (info.uri, info.revision, info.rotation),
         (Some(uri()), 3, Some(RotatePolicy::Daily))
     );
-    assert_eq!(
-        fx.take(),
-        rec("secret-info-get", &["--format=json", "--label", "db"])
-    );
+    assert_eq!(fx.take(), rec("secret-info-get", &["--format=json", "--label", "db"]));
 
-    fx.output(
-        "storage-get",
-        r#"{"kind":"filesystem","location":"/srv/data"}"#,
-    );
+    fx.output("storage-get", r#"{"kind":"filesystem","location":"/srv/data"}"#);
     assert_eq!(b.storage_get(Some("data/0")).unwrap().location, "/srv/data");
-    assert_eq!(
-        fx.take(),
-        rec("storage-get", &["--format=json", "-s", "data/0"])
-    );
+    assert_eq!(fx.take(), rec("storage-get", &["--format=json", "-s", "data/0"]));
 
     fx.output("storage-list", r#"["data/0"]"#);
     assert_eq!(b.storage_list(Some("data")).unwrap(), ["data/0"]);
@@ -336,12 +296,8 @@ fn every_writing_method_runs_its_tool() {
     let fx = Fakes::recorders();
     let mut b = fx.backend();
 
-    b.relation_set(
-        RelationId(3),
-        true,
-        &bag(&[("host", "10.0.0.1"), ("old", "")]),
-    )
-    .unwrap();
+    b.relation_set(RelationId(3), true, &bag(&[("host", "10.0.0.1"), ("old", "")]))
+        .unwrap();
     assert_eq!(
         fx.take(),
         rec_in(
@@ -355,21 +311,14 @@ fn every_writing_method_runs_its_tool() {
         .unwrap();
     assert_eq!(
         fx.take(),
-        rec(
-            "status-set",
-            &["--application=true", "blocked", "--", "message"]
-        )
+        rec("status-set", &["--application=true", "blocked", "--", "message"])
     );
 
     b.application_version_set("3.9").unwrap();
     assert_eq!(fx.take(), rec("application-version-set", &["--", "3.9"]));
 
-    b.action_set(&bag(&[("user.name", "admin"), ("ok", "true")]))
-        .unwrap();
-    assert_eq!(
-        fx.take(),
-        rec("action-set", &["ok=true", "user.name=admin"])
-    );
+    b.action_set(&bag(&[("user.name", "admin"), ("ok", "true")])).unwrap();
+    assert_eq!(fx.take(), rec("action-set", &["ok=true", "user.name=admin"]));
     b.action_set(&BTreeMap::new()).unwrap();
     assert!(fx.take().is_empty());
 
@@ -380,26 +329,16 @@ fn every_writing_method_runs_its_tool() {
     assert_eq!(fx.take(), rec("action-log", &["--", "step"]));
 
     b.juju_log(LogLevel::Warning, "msg").unwrap();
-    assert_eq!(
-        fx.take(),
-        rec("juju-log", &["--log-level", "WARNING", "--", "msg"])
-    );
+    assert_eq!(fx.take(), rec("juju-log", &["--log-level", "WARNING", "--", "msg"]));
 
-    b.open_port(Port::Tcp(80), &["a".to_owned(), "b".to_owned()])
-        .unwrap();
-    assert_eq!(
-        fx.take(),
-        rec("open-port", &["--endpoints", "a,b", "80/tcp"])
-    );
+    b.open_port(Port::Tcp(80), &["a".to_owned(), "b".to_owned()]).unwrap();
+    assert_eq!(fx.take(), rec("open-port", &["--endpoints", "a,b", "80/tcp"]));
 
     b.close_port(Port::UdpRange(1, 2), &[]).unwrap();
     assert_eq!(fx.take(), rec("close-port", &["1-2/udp"]));
 
     b.state_set(&bag(&[("k", "v")])).unwrap();
-    assert_eq!(
-        fx.take(),
-        rec_in("state-set", &["--file", "-"], r#"{"k":"v"}"#)
-    );
+    assert_eq!(fx.take(), rec_in("state-set", &["--file", "-"], r#"{"k":"v"}"#));
 
     b.state_delete("k").unwrap();
     assert_eq!(fx.take(), rec("state-delete", &["k"]));
@@ -415,19 +354,13 @@ fn every_writing_method_runs_its_tool() {
     .unwrap();
     assert_eq!(
         fx.take(),
-        rec(
-            "secret-set",
-            &["--description", "d", "secret:cq5l0hvmp25c7d3sbjug"]
-        )
+        rec("secret-set", &["--description", "d", "secret:cq5l0hvmp25c7d3sbjug"])
     );
 
     b.secret_remove(&uri(), Some(1)).unwrap();
     assert_eq!(
         fx.take(),
-        rec(
-            "secret-remove",
-            &["secret:cq5l0hvmp25c7d3sbjug", "--revision", "1"]
-        )
+        rec("secret-remove", &["secret:cq5l0hvmp25c7d3sbjug", "--revision", "1"])
     );
 
     let unit = UnitName::new("mysql/0").unwrap();
@@ -436,23 +369,14 @@ fn every_writing_method_runs_its_tool() {
         fx.take(),
         rec(
             "secret-grant",
-            &[
-                "--relation",
-                "3",
-                "--unit",
-                "mysql/0",
-                "secret:cq5l0hvmp25c7d3sbjug"
-            ]
+            &["--relation", "3", "--unit", "mysql/0", "secret:cq5l0hvmp25c7d3sbjug"]
         )
     );
 
     b.secret_revoke(&uri(), RelationId(3), None).unwrap();
     assert_eq!(
         fx.take(),
-        rec(
-            "secret-revoke",
-            &["--relation", "3", "secret:cq5l0hvmp25c7d3sbjug"]
-        )
+        rec("secret-revoke", &["--relation", "3", "secret:cq5l0hvmp25c7d3sbjug"])
     );
 
     b.storage_add("data", 2).unwrap();
@@ -465,18 +389,12 @@ fn every_writing_method_runs_its_tool() {
 fn fake_tools_answer_and_fail_like_juju() {
     let fx = Fakes::new();
     fx.tool("is-leader", "echo true")
-        .tool(
-            "relation-get",
-            "echo 'ERROR relation not found' >&2; exit 1",
-        )
+        .tool("relation-get", "echo 'ERROR relation not found' >&2; exit 1")
         .tool(
             "relation-list",
             "echo 'ERROR invalid value \"99\" for option -r: relation not found' >&2; exit 2",
         )
-        .tool(
-            "status-set",
-            "echo 'ERROR this unit is not the leader' >&2; exit 1",
-        );
+        .tool("status-set", "echo 'ERROR this unit is not the leader' >&2; exit 1");
     let mut b = fx.backend();
     assert!(b.is_leader().unwrap());
 
@@ -492,18 +410,12 @@ fn fake_tools_answer_and_fail_like_juju() {
         }
     );
     let err = b.relation_list(RelationId(99)).unwrap_err();
-    assert_eq!(
-        (err.kind, err.code),
-        (ToolErrorKind::RelationNotFound, Some(2))
-    );
+    assert_eq!((err.kind, err.code), (ToolErrorKind::RelationNotFound, Some(2)));
     let err = b
         .status_set(StatusTarget::Application, &Status::active(""))
         .unwrap_err();
     assert_eq!(err.kind, ToolErrorKind::NotLeader);
-    assert_eq!(
-        err.to_string(),
-        "status-set failed: this unit is not the leader"
-    );
+    assert_eq!(err.to_string(), "status-set failed: this unit is not the leader");
 
     // Missing tools are Unavailable and named; the attempt is still counted.
     let err = b.goal_state().unwrap_err();
@@ -515,13 +427,7 @@ fn fake_tools_answer_and_fail_like_juju() {
     );
     assert_eq!(
         b.calls(),
-        [
-            "is-leader",
-            "relation-get",
-            "relation-list",
-            "status-set",
-            "goal-state"
-        ]
+        ["is-leader", "relation-get", "relation-list", "status-set", "goal-state"]
     );
 }
 
@@ -532,11 +438,7 @@ fn missing_tool_on_path_is_unavailable() {
     // `storage-add` only exists inside a Juju hook.
     if let Err(err) = err {
         if err.kind == ToolErrorKind::Unavailable {
-            assert!(
-                err.message.contains("`storage-add` on PATH"),
-                "{}",
-                err.message
-            );
+            assert!(err.message.contains("`storage-add` on PATH"), "{}", err.message);
         }
     }
     assert_eq!(b.calls(), ["storage-add"]);
@@ -570,14 +472,8 @@ echo secret:cq5l0hvmp25c7d3sbjug"#,
 
     let log = fs::read_to_string(fx.path().join("calls")).unwrap();
     let lines: Vec<&str> = log.lines().collect();
-    assert_eq!(
-        lines[..4],
-        ["arg --label", "arg x", "arg --owner", "arg unit"]
-    );
-    let args: Vec<&str> = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("arg "))
-        .collect();
+    assert_eq!(lines[..4], ["arg --label", "arg x", "arg --owner", "arg unit"]);
+    let args: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("arg ")).collect();
     assert_eq!(args.len(), 6);
     assert!(
         args[4].starts_with("password#file=/") && args[5].starts_with("username#file=/"),
@@ -589,11 +485,7 @@ echo secret:cq5l0hvmp25c7d3sbjug"#,
         .filter_map(|l| l.strip_prefix("file "))
         .map(|l| {
             let mut parts = l.splitn(3, ' ');
-            (
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-                parts.next().unwrap(),
-            )
+            (parts.next().unwrap(), parts.next().unwrap(), parts.next().unwrap())
         })
         .collect();
     assert_eq!(files.len(), 2);
@@ -605,10 +497,7 @@ echo secret:cq5l0hvmp25c7d3sbjug"#,
             "{path}'s directory left behind"
         );
     }
-    let values: Vec<&str> = lines
-        .iter()
-        .filter_map(|l| l.strip_prefix("value "))
-        .collect();
+    let values: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("value ")).collect();
     assert_eq!(values, ["hunter2", "admin"]);
 }
 
@@ -618,11 +507,7 @@ fn secret_files_are_removed_when_the_tool_fails() {
     fx.tool("secret-set", r#"for a in "$@"; do printf '%s\n' "${a#*#file=}"; done > "$(dirname "$0")/args"; echo 'ERROR secret "cq5l0hvmp25c7d3sbjug" not found' >&2; exit 1"#);
     let mut b = fx.backend();
     let err = b
-        .secret_set(
-            &uri(),
-            Some(&bag(&[("token", "t0ken")])),
-            &SecretMeta::default(),
-        )
+        .secret_set(&uri(), Some(&bag(&[("token", "t0ken")])), &SecretMeta::default())
         .unwrap_err();
     assert_eq!(err.kind, ToolErrorKind::SecretNotFound);
     assert_eq!(err.message, r#"secret "cq5l0hvmp25c7d3sbjug" not found"#);
@@ -643,9 +528,7 @@ fn unparsable_secret_output_is_not_echoed() {
     fx.tool("secret-get", r#"printf '{"password": "hunter2", "n": 5}'"#);
     fx.tool("credential-get", "echo 'type: kubernetes, token: abcdef'");
     let mut b = fx.backend();
-    let err = b
-        .secret_get(&SecretRef::label("db"), SecretRead::Pinned)
-        .unwrap_err();
+    let err = b.secret_get(&SecretRef::label("db"), SecretRead::Pinned).unwrap_err();
     assert_eq!(err.kind, ToolErrorKind::BadOutput);
     assert!(
         !err.to_string().contains("hunter2") && !format!("{err:?}").contains("hunter2"),
@@ -677,10 +560,7 @@ fn large_stdin_and_stdout_do_not_deadlock() {
     let fx = Fakes::new();
     // Echoes everything back before exiting: stdout fills while stdin is still coming.
     fx.tool("relation-set", "cat");
-    fx.tool(
-        "state-set",
-        "echo 'ERROR cannot write relation settings' >&2; exit 1",
-    );
+    fx.tool("state-set", "echo 'ERROR cannot write relation settings' >&2; exit 1");
     let mut b = fx.backend();
     let big = bag(&[("blob", &"b".repeat(4 << 20))]);
     b.relation_set(RelationId(1), false, &big).unwrap();
@@ -756,9 +636,7 @@ fn error_texts_map_to_kinds() {
         let mut b = fx.backend();
         let unit = UnitName::new("mysql/0").unwrap();
         let err = match tool {
-            "relation-get" => b
-                .relation_get(RelationId(3), &BagOwner::Unit(unit))
-                .map(drop),
+            "relation-get" => b.relation_get(RelationId(3), &BagOwner::Unit(unit)).map(drop),
             "network-get" => b.network_get("db", Some(RelationId(3))).map(drop),
             "secret-info-get" => b.secret_info_get(&SecretRef::uri(uri())).map(drop),
             "secret-grant" => b.secret_grant(&uri(), RelationId(3), None),
@@ -781,8 +659,7 @@ fn error_texts_map_to_kinds() {
 #[test]
 fn silent_failures_and_signals_are_described() {
     let fx = Fakes::new();
-    fx.tool("state-delete", "exit 3")
-        .tool("action-log", "kill -9 $$");
+    fx.tool("state-delete", "exit 3").tool("action-log", "kill -9 $$");
     let mut b = fx.backend();
     let err = b.state_delete("k").unwrap_err();
     assert_eq!(
@@ -790,8 +667,5 @@ fn silent_failures_and_signals_are_described() {
         (ToolErrorKind::Other, Some(3), "exited with status 3")
     );
     let err = b.action_log("m").unwrap_err();
-    assert_eq!(
-        (err.code, err.message.as_str()),
-        (None, "killed by signal 9")
-    );
+    assert_eq!((err.code, err.message.as_str()), (None, "killed by signal 9"));
 }

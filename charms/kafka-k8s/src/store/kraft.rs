@@ -30,7 +30,9 @@ pub struct KraftAdmin<'a> {
 
 impl std::fmt::Debug for KraftAdmin<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KraftAdmin").field("bootstrap", &self.bootstrap).finish()
+        f.debug_struct("KraftAdmin")
+            .field("bootstrap", &self.bootstrap)
+            .finish()
     }
 }
 
@@ -68,8 +70,15 @@ impl<'a> KraftAdmin<'a> {
             .map_err(|e| StoreFailure(format!("{what}: {e}")))?;
         if output.exit_code != 0 {
             let text = format!("{}\n{}", output.stderr_text(), output.stdout_text());
-            let first = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no output");
-            return Err(StoreFailure(format!("{what} exited with {}: {first}", output.exit_code)));
+            let first = text
+                .lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or("no output");
+            return Err(StoreFailure(format!(
+                "{what} exited with {}: {first}",
+                output.exit_code
+            )));
         }
         Ok(output.stdout_text())
     }
@@ -105,7 +114,10 @@ impl MetadataStore for KraftAdmin<'_> {
     fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, StoreFailure> {
         let config = format!(
             "SCRAM-SHA-512={}\n",
-            escape_value(&format!("[iterations={DEFAULT_ITERATIONS},password={}]", password.expose()))
+            escape_value(&format!(
+                "[iterations={DEFAULT_ITERATIONS},password={}]",
+                password.expose()
+            ))
         );
         crate::tls::push_private(self.pebble, SCRAM_CONFIG_FILE, config.as_bytes())
             .map_err(|e| StoreFailure(format!("cannot write the SCRAM config file: {e}")))?;

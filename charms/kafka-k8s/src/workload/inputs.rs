@@ -95,7 +95,10 @@ fn normalise_chroot(chroot: &str) -> Result<String, RenderError> {
         return Ok(String::new());
     }
     if !trimmed.starts_with('/') || trimmed.contains("//") || trimmed.contains(char::is_whitespace) {
-        return Err(RenderError::invalid("zookeeper chroot", format!("{chroot:?} is not an absolute znode path")));
+        return Err(RenderError::invalid(
+            "zookeeper chroot",
+            format!("{chroot:?} is not an absolute znode path"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
@@ -461,8 +464,12 @@ impl BrokerInputs {
         }
         for (what, stores) in [("client TLS", &self.tls), ("peer TLS", &self.peer_tls)] {
             if let Some(stores) = stores {
-                stores.keystore_password.check_quotable(&format!("{what} keystore password"))?;
-                stores.truststore_password.check_quotable(&format!("{what} truststore password"))?;
+                stores
+                    .keystore_password
+                    .check_quotable(&format!("{what} keystore password"))?;
+                stores
+                    .truststore_password
+                    .check_quotable(&format!("{what} truststore password"))?;
             }
         }
         match &self.metadata {
@@ -513,7 +520,10 @@ impl BrokerInputs {
             return Err(RenderError::invalid("roles", "neither broker nor controller"));
         }
         if self.enabled_auth().iter().any(|a| a.protocol == Protocol::SaslSsl) && self.tls.is_none() {
-            return Err(RenderError::invalid("tls", "SASL_SSL listeners need the client TLS stores"));
+            return Err(RenderError::invalid(
+                "tls",
+                "SASL_SSL listeners need the client TLS stores",
+            ));
         }
         Ok(())
     }
@@ -523,11 +533,16 @@ impl BrokerInputs {
 pub fn check_username(name: &str) -> Result<(), RenderError> {
     let ok = !name.is_empty()
         && name.len() <= 255
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
     if ok {
         Ok(())
     } else {
-        Err(RenderError::invalid("user name", format!("{name:?} must be [A-Za-z0-9._@-]+")))
+        Err(RenderError::invalid(
+            "user name",
+            format!("{name:?} must be [A-Za-z0-9._@-]+"),
+        ))
     }
 }
 
@@ -547,7 +562,14 @@ mod tests {
 
     #[test]
     fn zookeeper_connect_appends_chroot_to_last_sorted_host_only() {
-        let c = zk(&["zk-2.zk-endpoints:2181", "zk-0.zk-endpoints:2181/kafka-k8s", "zk-1.zk-endpoints:2181"], "/kafka-k8s/");
+        let c = zk(
+            &[
+                "zk-2.zk-endpoints:2181",
+                "zk-0.zk-endpoints:2181/kafka-k8s",
+                "zk-1.zk-endpoints:2181",
+            ],
+            "/kafka-k8s/",
+        );
         assert_eq!(
             c.connect().unwrap(),
             "zk-0.zk-endpoints:2181,zk-1.zk-endpoints:2181,zk-2.zk-endpoints:2181/kafka-k8s"

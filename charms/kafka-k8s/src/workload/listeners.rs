@@ -244,10 +244,17 @@ mod tests {
 
     #[test]
     fn names_and_ports_follow_the_python_charm() {
-        let l = Listener::new(Scope::Internal, AuthMap::SASL_PLAINTEXT_SCRAM, "kafka-k8s-0.kafka-k8s-endpoints");
+        let l = Listener::new(
+            Scope::Internal,
+            AuthMap::SASL_PLAINTEXT_SCRAM,
+            "kafka-k8s-0.kafka-k8s-endpoints",
+        );
         assert_eq!(l.name(), "INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512");
         assert_eq!(l.port(), 19092);
-        assert_eq!(l.bind("0.0.0.0"), "INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512://0.0.0.0:19092");
+        assert_eq!(
+            l.bind("0.0.0.0"),
+            "INTERNAL_SASL_PLAINTEXT_SCRAM_SHA_512://0.0.0.0:19092"
+        );
         assert_eq!(l.prefix(), "listener.name.internal_sasl_plaintext_scram_sha_512.");
         let c = Listener::new(Scope::Client, AuthMap::SSL, "h");
         assert_eq!((c.name().as_str(), c.port()), ("CLIENT_SSL_SSL", 9094));
@@ -260,9 +267,15 @@ mod tests {
             "worker-0.example.com",
         );
         assert_eq!(e.name(), "EXTRA_SASL_SSL_SCRAM_SHA_512_0");
-        assert_eq!(e.advertised(), "EXTRA_SASL_SSL_SCRAM_SHA_512_0://worker-0.example.com:39093");
+        assert_eq!(
+            e.advertised(),
+            "EXTRA_SASL_SSL_SCRAM_SHA_512_0://worker-0.example.com:39093"
+        );
         let k = Listener::new(Scope::Controller, AuthMap::SASL_SSL_SCRAM, "h");
-        assert_eq!((k.name().as_str(), k.port()), ("CONTROLLER_SASL_SSL_SCRAM_SHA_512", 9098));
+        assert_eq!(
+            (k.name().as_str(), k.port()),
+            ("CONTROLLER_SASL_SSL_SCRAM_SHA_512", 9098)
+        );
         assert_eq!(Listener::new(Scope::Client, AuthMap::SASL_SSL_OAUTH, "h").port(), 9096);
         let mut x = Listener::new(Scope::External, AuthMap::SASL_PLAINTEXT_SCRAM, "10.1.2.3");
         x.advertised_port = Some(31234);

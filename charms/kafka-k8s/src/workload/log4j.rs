@@ -34,7 +34,10 @@ const FILES: [FileLog; 5] = [
     FileLog {
         appender: "cleanerAppender",
         file: "log-cleaner.log",
-        loggers: &["kafka.log.LogCleaner", "org.apache.kafka.storage.internals.log.LogCleaner"],
+        loggers: &[
+            "kafka.log.LogCleaner",
+            "org.apache.kafka.storage.internals.log.LogCleaner",
+        ],
     },
     FileLog {
         appender: "controllerAppender",
@@ -139,7 +142,9 @@ pub fn log4j2_yaml(log_level: &str) -> String {
     let mut out = String::from("Configuration:\n  name: KafkaBroker\n  Properties:\n    Property:\n");
     out.push_str("      - name: kafka.logs.dir\n        value: \"${sys:kafka.logs.dir:-/var/log/kafka}\"\n");
     out.push_str(&format!("      - name: logPattern\n        value: \"{PATTERN}\"\n"));
-    out.push_str("  Appenders:\n    Console:\n      name: STDOUT\n      PatternLayout:\n        pattern: \"${logPattern}\"\n");
+    out.push_str(
+        "  Appenders:\n    Console:\n      name: STDOUT\n      PatternLayout:\n        pattern: \"${logPattern}\"\n",
+    );
     out.push_str("    RollingFile:\n");
     let rolling = |out: &mut String, name: &str, file: &str| {
         out.push_str(&format!(
@@ -218,7 +223,9 @@ mod tests {
         assert_eq!(audit["AppenderRef"][0]["ref"], "authorizerAppender");
         assert_eq!(audit["additivity"], false);
         let rolling = doc["Configuration"]["Appenders"]["RollingFile"].as_sequence().unwrap();
-        assert!(rolling.iter().any(|a| a["fileName"] == "${kafka.logs.dir}/kafka-authorizer.log"));
+        assert!(rolling
+            .iter()
+            .any(|a| a["fileName"] == "${kafka.logs.dir}/kafka-authorizer.log"));
         let tools: serde_yaml_ng::Value = serde_yaml_ng::from_str(&tools_logging(KafkaLine::V4)).unwrap();
         assert_eq!(tools["Configuration"]["Loggers"]["Root"]["level"], "WARN");
     }

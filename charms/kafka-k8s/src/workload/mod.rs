@@ -107,7 +107,10 @@ pub fn render_all(inputs: &BrokerInputs, brokers: &[String]) -> Result<RenderedF
     let mut files = std::collections::BTreeMap::new();
     files.insert(paths::SERVER_PROPERTIES.to_owned(), server_properties(inputs)?.render());
     if inputs.runs_broker() {
-        files.insert(paths::CLIENT_PROPERTIES.to_owned(), client_properties(inputs, brokers)?.render());
+        files.insert(
+            paths::CLIENT_PROPERTIES.to_owned(),
+            client_properties(inputs, brokers)?.render(),
+        );
     }
     if let Metadata::ZooKeeper(zk) = &inputs.metadata {
         files.insert(paths::ZK_JAAS.to_owned(), zookeeper_jaas(zk)?);
@@ -116,7 +119,10 @@ pub fn render_all(inputs: &BrokerInputs, brokers: &[String]) -> Result<RenderedF
         KafkaLine::V3_9 => (paths::LOG4J_PROPERTIES, paths::TOOLS_LOG4J_PROPERTIES),
         KafkaLine::V4 => (paths::LOG4J2_YAML, paths::TOOLS_LOG4J2_YAML),
     };
-    files.insert(broker_log.to_owned(), broker_logging(inputs.kafka, &inputs.config.log_level));
+    files.insert(
+        broker_log.to_owned(),
+        broker_logging(inputs.kafka, &inputs.config.log_level),
+    );
     files.insert(tools_log.to_owned(), tools_logging(inputs.kafka));
     files.insert(paths::JMX_EXPORTER_CONFIG.to_owned(), jmx_exporter_config());
     Ok(RenderedFiles { files })

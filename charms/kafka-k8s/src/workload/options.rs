@@ -61,24 +61,48 @@ pub fn option_values(config: &Config) -> Result<Vec<(&'static str, String)>, Ren
         long("log-retention-ms", &config.log_retention_ms)?,
         ("log-segment-bytes", config.log_segment_bytes.to_string()),
         ("message-max-bytes", config.message_max_bytes.to_string()),
-        ("offsets-topic-num-partitions", config.offsets_topic_num_partitions.to_string()),
+        (
+            "offsets-topic-num-partitions",
+            config.offsets_topic_num_partitions.to_string(),
+        ),
         (
             "transaction-state-log-num-partitions",
             config.transaction_state_log_num_partitions.to_string(),
         ),
-        ("unclean-leader-election-enable", config.unclean_leader_election_enable.to_string()),
-        long("log-cleaner-delete-retention-ms", &config.log_cleaner_delete_retention_ms)?,
-        long("log-cleaner-min-compaction-lag-ms", &config.log_cleaner_min_compaction_lag_ms)?,
+        (
+            "unclean-leader-election-enable",
+            config.unclean_leader_election_enable.to_string(),
+        ),
+        long(
+            "log-cleaner-delete-retention-ms",
+            &config.log_cleaner_delete_retention_ms,
+        )?,
+        long(
+            "log-cleaner-min-compaction-lag-ms",
+            &config.log_cleaner_min_compaction_lag_ms,
+        )?,
         ("log-cleanup-policy", config.log_cleanup_policy.clone()),
         ("log-message-timestamp-type", config.log_message_timestamp_type.clone()),
         ("ssl-cipher-suites", config.ssl_cipher_suites.clone()),
-        ("ssl-principal-mapping-rules", config.ssl_principal_mapping_rules.clone()),
-        ("replication-quota-window-num", config.replication_quota_window_num.to_string()),
-        ("zookeeper-ssl-cipher-suites", config.zookeeper_ssl_cipher_suites.clone()),
+        (
+            "ssl-principal-mapping-rules",
+            config.ssl_principal_mapping_rules.clone(),
+        ),
+        (
+            "replication-quota-window-num",
+            config.replication_quota_window_num.to_string(),
+        ),
+        (
+            "zookeeper-ssl-cipher-suites",
+            config.zookeeper_ssl_cipher_suites.clone(),
+        ),
         ("profile", config.profile.clone()),
         ("certificate-extra-sans", config.certificate_extra_sans.clone()),
         ("extra-listeners", config.extra_listeners.clone()),
-        ("certificate-include-ip-sans", config.certificate_include_ip_sans.to_string()),
+        (
+            "certificate-include-ip-sans",
+            config.certificate_include_ip_sans.to_string(),
+        ),
         ("log-level", config.log_level.clone()),
         ("network-bandwidth", config.network_bandwidth.to_string()),
         (

@@ -142,7 +142,9 @@ fn unescape(value: &str) -> String {
             Some('t') => out.push('\t'),
             Some('u') => {
                 let hex: String = chars.by_ref().take(4).collect();
-                let Ok(unit) = u16::from_str_radix(&hex, 16) else { continue };
+                let Ok(unit) = u16::from_str_radix(&hex, 16) else {
+                    continue;
+                };
                 match pending_high.take() {
                     Some(high) => out.extend(char::decode_utf16([high, unit]).filter_map(Result::ok)),
                     None if (0xD800..0xDC00).contains(&unit) => pending_high = Some(unit),

@@ -121,7 +121,10 @@ fn major_minor(version: &str) -> Result<String, RenderError> {
         [major, minor, ..] if major.parse::<u32>().is_ok() && minor.parse::<u32>().is_ok() => {
             Ok(format!("{major}.{minor}"))
         }
-        _ => Err(RenderError::invalid("kafka_version", format!("{version:?} is not major.minor[.patch]"))),
+        _ => Err(RenderError::invalid(
+            "kafka_version",
+            format!("{version:?} is not major.minor[.patch]"),
+        )),
     }
 }
 
@@ -220,27 +223,42 @@ fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
         }
     }
     let prefix = listener.prefix();
-    props.set(format!("{prefix}oauthbearer.sasl.jaas.config"), format!("{};", jaas.join(" ")));
-    props.set(format!("{prefix}oauthbearer.sasl.server.callback.handler.class"), OAUTH_VALIDATOR);
-    props.set(format!("{prefix}sasl.enabled.mechanisms"), Mechanism::OAuthBearer.as_str());
+    props.set(
+        format!("{prefix}oauthbearer.sasl.jaas.config"),
+        format!("{};", jaas.join(" ")),
+    );
+    props.set(
+        format!("{prefix}oauthbearer.sasl.server.callback.handler.class"),
+        OAUTH_VALIDATOR,
+    );
+    props.set(
+        format!("{prefix}sasl.enabled.mechanisms"),
+        Mechanism::OAuthBearer.as_str(),
+    );
     props.set("principal.builder.class", OAUTH_PRINCIPAL_BUILDER);
     Ok(props)
 }
 
 fn check_jaas_text(what: &str, text: &str) -> Result<(), RenderError> {
     if text.is_empty() || text.contains(['"', '\\']) || text.chars().any(char::is_control) {
-        return Err(RenderError::invalid("oauth", format!("{what} {text:?} cannot be quoted in JAAS")));
+        return Err(RenderError::invalid(
+            "oauth",
+            format!("{what} {text:?} cannot be quoted in JAAS"),
+        ));
     }
     Ok(())
 }
 
 fn kraft_properties(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Properties, RenderError> {
     let mut props = Properties::new();
-    let roles: Vec<&str> = [("broker", inputs.runs_broker()), ("controller", inputs.runs_controller())]
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(role, _)| *role)
-        .collect();
+    let roles: Vec<&str> = [
+        ("broker", inputs.runs_broker()),
+        ("controller", inputs.runs_controller()),
+    ]
+    .iter()
+    .filter(|(_, on)| *on)
+    .map(|(role, _)| *role)
+    .collect();
     props.set("process.roles", roles.join(","));
     props.set("node.id", kraft.node_id.to_string());
     match &kraft.quorum {
@@ -248,7 +266,10 @@ fn kraft_properties(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Proper
             props.set("controller.quorum.bootstrap.servers", servers.join(","));
         }
         ControllerQuorum::Voters(voters) => {
-            let voters: Vec<String> = voters.iter().map(|v| format!("{}@{}:{}", v.id, v.host, v.port)).collect();
+            let voters: Vec<String> = voters
+                .iter()
+                .map(|v| format!("{}@{}:{}", v.id, v.host, v.port))
+                .collect();
             props.set("controller.quorum.voters", voters.join(","));
         }
     }
@@ -290,9 +311,15 @@ fn tls_properties(inputs: &BrokerInputs) -> Properties {
             let prefix = listener.prefix();
             props
                 .set(format!("{prefix}ssl.truststore.location"), &peer.truststore)
-                .set(format!("{prefix}ssl.truststore.password"), peer.truststore_password.expose())
+                .set(
+                    format!("{prefix}ssl.truststore.password"),
+                    peer.truststore_password.expose(),
+                )
                 .set(format!("{prefix}ssl.keystore.location"), &peer.keystore)
-                .set(format!("{prefix}ssl.keystore.password"), peer.keystore_password.expose());
+                .set(
+                    format!("{prefix}ssl.keystore.password"),
+                    peer.keystore_password.expose(),
+                );
         }
     }
     let Some(tls) = &inputs.tls else {
@@ -315,7 +342,10 @@ fn tls_properties(inputs: &BrokerInputs) -> Properties {
                 .set("zookeeper.ssl.client.enable", "true")
                 .set("zookeeper.ssl.truststore.location", &tls.truststore)
                 .set("zookeeper.ssl.truststore.password", tls.truststore_password.expose())
-                .set("zookeeper.clientCnxnSocket", "org.apache.zookeeper.ClientCnxnSocketNetty");
+                .set(
+                    "zookeeper.clientCnxnSocket",
+                    "org.apache.zookeeper.ClientCnxnSocketNetty",
+                );
         }
     }
     props

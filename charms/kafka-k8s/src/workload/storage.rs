@@ -78,7 +78,13 @@ impl fmt::Debug for FormatCommand {
         let shown: Vec<&str> = self
             .argv
             .iter()
-            .map(|a| if a.starts_with("SCRAM-") { "<scram credential>" } else { a.as_str() })
+            .map(|a| {
+                if a.starts_with("SCRAM-") {
+                    "<scram credential>"
+                } else {
+                    a.as_str()
+                }
+            })
             .collect();
         f.debug_struct("FormatCommand").field("argv", &shown).finish()
     }
@@ -99,8 +105,15 @@ pub fn add_scram_argument(username: &str, credential: &ScramCredential) -> Resul
 /// Builds the `format` argv, computing each user's credential with a fresh salt.
 pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, RenderError> {
     let cluster_id = request.cluster_id.trim();
-    if cluster_id.is_empty() || !cluster_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(RenderError::invalid("cluster_id", format!("{cluster_id:?} is not a Kafka cluster id")));
+    if cluster_id.is_empty()
+        || !cluster_id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(RenderError::invalid(
+            "cluster_id",
+            format!("{cluster_id:?} is not a Kafka cluster id"),
+        ));
     }
     let mut argv: Vec<String> = [STORAGE_TOOL, "format", "--ignore-formatted", "--cluster-id", cluster_id]
         .iter()
@@ -129,7 +142,8 @@ pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, RenderEr
         }
     }
     for user in &request.users {
-        user.password.check_quotable(&format!("password of {}", user.username))?;
+        user.password
+            .check_quotable(&format!("password of {}", user.username))?;
         let credential = ScramCredential::generate(ScramMechanism::Sha512, user.password.expose(), request.iterations)
             .map_err(|e| RenderError::invalid("scram", e.to_string()))?;
         argv.push("--add-scram".to_owned());

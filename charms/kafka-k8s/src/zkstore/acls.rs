@@ -12,7 +12,9 @@ use crate::acl::{AclBinding, AclEntry, PatternType, ResourcePattern, ResourceTyp
 fn check_name(pattern: &ResourcePattern) -> Result<(), StoreError> {
     let name = &pattern.name;
     if name.is_empty() || name.contains('/') || name == "." || name == ".." || name.chars().any(char::is_control) {
-        return Err(StoreError::Invalid(format!("resource name {name:?} cannot be a znode name")));
+        return Err(StoreError::Invalid(format!(
+            "resource name {name:?} cannot be a znode name"
+        )));
     }
     Ok(())
 }
@@ -48,7 +50,11 @@ impl KafkaZkStore<'_> {
 
     /// Makes the entries on `pattern` exactly `entries` (an empty set deletes the znode, as
     /// `AclAuthorizer` does) and writes a change notice when anything changed.
-    pub fn set_resource_acls(&self, pattern: &ResourcePattern, entries: &BTreeSet<AclEntry>) -> Result<Change, StoreError> {
+    pub fn set_resource_acls(
+        &self,
+        pattern: &ResourcePattern,
+        entries: &BTreeSet<AclEntry>,
+    ) -> Result<Change, StoreError> {
         check_name(pattern)?;
         let path = self.acl_path(pattern);
         for _ in 0..RETRIES {
@@ -136,7 +142,10 @@ impl KafkaZkStore<'_> {
         }
         let mut wanted: BTreeMap<ResourcePattern, BTreeSet<AclEntry>> = BTreeMap::new();
         for binding in desired {
-            wanted.entry(binding.pattern.clone()).or_default().insert(binding.entry.clone());
+            wanted
+                .entry(binding.pattern.clone())
+                .or_default()
+                .insert(binding.entry.clone());
         }
         for pattern in self.principal_acls(principal)?.into_iter().map(|b| b.pattern) {
             wanted.entry(pattern).or_default();

@@ -10,7 +10,10 @@ fn quote(text: &str) -> String {
 
 /// `{"version":1,"config":{…}}` of `/config/<type>/<entity>` (`ConfigEntityZNode.encode`).
 pub fn encode_user_config(config: &BTreeMap<String, String>) -> Vec<u8> {
-    let entries: Vec<String> = config.iter().map(|(k, v)| format!("{}:{}", quote(k), quote(v))).collect();
+    let entries: Vec<String> = config
+        .iter()
+        .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+        .collect();
     format!("{{\"version\":1,\"config\":{{{}}}}}", entries.join(",")).into_bytes()
 }
 
@@ -62,7 +65,10 @@ pub fn decode_acls(data: &[u8]) -> Result<BTreeSet<AclEntry>, String> {
     if value.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
         return Err("version is not 1".into());
     }
-    let acls = value.get("acls").and_then(serde_json::Value::as_array).ok_or("no \"acls\" array")?;
+    let acls = value
+        .get("acls")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no \"acls\" array")?;
     acls.iter()
         .map(|item| {
             let field = |key: &str| {
@@ -102,7 +108,10 @@ mod tests {
     fn user_config_json() {
         let config: BTreeMap<String, String> = [("SCRAM-SHA-512".to_owned(), "salt=YQ==".to_owned())].into();
         let bytes = encode_user_config(&config);
-        assert_eq!(String::from_utf8(bytes.clone()).unwrap(), r#"{"version":1,"config":{"SCRAM-SHA-512":"salt=YQ=="}}"#);
+        assert_eq!(
+            String::from_utf8(bytes.clone()).unwrap(),
+            r#"{"version":1,"config":{"SCRAM-SHA-512":"salt=YQ=="}}"#
+        );
         assert_eq!(decode_user_config(&bytes).unwrap(), config);
         assert!(decode_user_config(b"{}").is_err());
     }

@@ -122,7 +122,9 @@ impl<'a> KafkaZkStore<'a> {
     pub fn new(admin: &'a Admin, chroot: &str, owner: &str) -> Result<KafkaZkStore<'a>, StoreError> {
         let chroot = chroot.trim().trim_end_matches('/');
         if !chroot.is_empty() && (!chroot.starts_with('/') || chroot.contains("//")) {
-            return Err(StoreError::Invalid(format!("chroot {chroot:?} is not an absolute znode path")));
+            return Err(StoreError::Invalid(format!(
+                "chroot {chroot:?} is not an absolute znode path"
+            )));
         }
         if owner.is_empty() {
             return Err(StoreError::Invalid("the owner user name is empty".into()));
@@ -157,9 +159,12 @@ impl<'a> KafkaZkStore<'a> {
     fn notify(&self, dir: &str, prefix: &str, data: &[u8]) -> Result<String, StoreError> {
         let dir = self.path(dir);
         self.admin.ensure_path(&dir, &self.znode_acl())?;
-        Ok(self
-            .admin
-            .create(&format!("{dir}/{prefix}"), data, &self.znode_acl(), CreateMode::PersistentSequential)?)
+        Ok(self.admin.create(
+            &format!("{dir}/{prefix}"),
+            data,
+            &self.znode_acl(),
+            CreateMode::PersistentSequential,
+        )?)
     }
 
     /// Reads a znode; `None` when missing.

@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use super::json::{decode_user_config, encode_user_config};
-use super::{sanitize_entity_name, Change, KafkaZkStore, StoreError, CONFIG_CHANGES_PATH, CONFIG_CHANGE_PREFIX, RETRIES, USERS_PATH};
+use super::{
+    sanitize_entity_name, Change, KafkaZkStore, StoreError, CONFIG_CHANGES_PATH, CONFIG_CHANGE_PREFIX, RETRIES,
+    USERS_PATH,
+};
 use crate::scram::{ScramCredential, ScramMechanism, StoredCredential};
 use crate::workload::inputs::check_username;
 use crate::workload::Secret;
@@ -76,7 +79,11 @@ impl KafkaZkStore<'_> {
             config.insert(mechanism.kafka_name().to_owned(), credential.to_kafka_string());
             if self.write(&path, &encode_user_config(&config), version)? {
                 self.notify_user(user)?;
-                return Ok(if version.is_none() { Change::Created } else { Change::Updated });
+                return Ok(if version.is_none() {
+                    Change::Created
+                } else {
+                    Change::Updated
+                });
             }
         }
         Err(StoreError::Contended(path))

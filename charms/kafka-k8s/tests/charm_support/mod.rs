@@ -18,7 +18,12 @@ use kafka_k8s::KafkaCharm;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Call {
     /// A session was opened.
-    Connect { hosts: Vec<String>, chroot: String, username: String, tls: bool },
+    Connect {
+        hosts: Vec<String>,
+        chroot: String,
+        username: String,
+        tls: bool,
+    },
     /// A user was created or its credential replaced.
     UpsertUser { user: String, password_len: usize },
     /// A user was deleted.
@@ -155,7 +160,8 @@ pub fn cluster(peers: u32) -> PeerRelation {
 
 /// The zookeeper relation, answered, with its secrets.
 pub fn zookeeper() -> (Relation, Vec<Secret>) {
-    let (relation, secrets) = dp::zookeeper_provider_with_credentials("zookeeper", "/kafka-k8s", "relation-2", ZK_PASSWORD, ZK_SERVERS);
+    let (relation, secrets) =
+        dp::zookeeper_provider_with_credentials("zookeeper", "/kafka-k8s", "relation-2", ZK_PASSWORD, ZK_SERVERS);
     (relation.id(2), secrets)
 }
 
@@ -199,12 +205,18 @@ pub fn file(out: &RunOutput, path: &str) -> Option<String> {
 
 /// The peer app bag after the run.
 pub fn peer_app(out: &RunOutput) -> BTreeMap<String, String> {
-    out.state.get_peer(&cluster(0)).map(|p| p.local_app_data.clone()).unwrap_or_default()
+    out.state
+        .get_peer(&cluster(0))
+        .map(|p| p.local_app_data.clone())
+        .unwrap_or_default()
 }
 
 /// The unit's own peer bag after the run.
 pub fn peer_unit(out: &RunOutput) -> BTreeMap<String, String> {
-    out.state.get_peer(&cluster(0)).map(|p| p.local_unit_data.clone()).unwrap_or_default()
+    out.state
+        .get_peer(&cluster(0))
+        .map(|p| p.local_unit_data.clone())
+        .unwrap_or_default()
 }
 
 /// Runs `event` on the output state of a previous run, checking it succeeded.

@@ -58,9 +58,15 @@ pub(crate) fn config(overrides: &[(&str, &str)]) -> Config {
 
 fn stores(prefix: &str) -> TlsStores {
     let (keystore, truststore) = if prefix.is_empty() {
-        ("/etc/kafka/keystore.p12".to_owned(), "/etc/kafka/truststore.jks".to_owned())
+        (
+            "/etc/kafka/keystore.p12".to_owned(),
+            "/etc/kafka/truststore.jks".to_owned(),
+        )
     } else {
-        (format!("/etc/kafka/{prefix}-keystore.p12"), format!("/etc/kafka/{prefix}-truststore.jks"))
+        (
+            format!("/etc/kafka/{prefix}-keystore.p12"),
+            format!("/etc/kafka/{prefix}-truststore.jks"),
+        )
     };
     TlsStores {
         keystore,
@@ -143,7 +149,10 @@ pub(crate) fn zk_tls() -> BrokerInputs {
     inputs.config = config(&[
         ("log-retention-ms", "\"604800000\""),
         ("compression-type", "zstd"),
-        ("ssl-principal-mapping-rules", "'RULE:^CN=([a-z0-9\\.-]+),.*$/$1/L,DEFAULT'"),
+        (
+            "ssl-principal-mapping-rules",
+            "'RULE:^CN=([a-z0-9\\.-]+),.*$/$1/L,DEFAULT'",
+        ),
         ("zookeeper-ssl-cipher-suites", "TLS_AES_256_GCM_SHA384"),
         ("extra-listeners", "'broker-{unit}.kafka.example.com:30000'"),
         ("log-level", "WARNING"),
@@ -290,8 +299,12 @@ pub(crate) fn check_golden(name: &str, actual: &str) {
         std::fs::write(&path, actual).unwrap();
         return;
     }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{} missing ({e}); run with UPDATE_GOLDEN=1 to create it", path.display()));
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{} missing ({e}); run with UPDATE_GOLDEN=1 to create it",
+            path.display()
+        )
+    });
     if expected != actual {
         let diff: Vec<String> = expected
             .lines()
