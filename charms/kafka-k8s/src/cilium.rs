@@ -19,6 +19,11 @@
 //! - A PREFIXED topic (`orders*`) or the wildcard cannot be named in a Cilium rule: such a
 //!   client gets its roles without a topic constraint; Kafka's ACLs still confine it.
 //! - `admin` clients get port-level access only (they are super users).
+//!
+//! Cilium policies are allow-lists: once one selects the Kafka pods, every other ingress is
+//! dropped. [`base_policy`] therefore keeps the cluster itself working (Kafka pods to Kafka
+//! pods on any port: inter-broker, controller quorum) and the metrics port reachable from
+//! inside the cluster; [`client_policies`] always emits it first.
 
 use std::fmt::Write as _;
 
@@ -152,12 +157,30 @@ pub fn client_policy(target: &PolicyTarget, grant: &ClientGrant, l7: L7) -> Stri
     out
 }
 
-/// Every client's policy as one multi-document YAML stream, in relation id order.
+/// The policy that keeps the Kafka application itself working: its pods reach each other
+/// on every port, and the JMX exporter port is open to the cluster (Prometheus).
+pub fn base_policy(target: &PolicyTarget) -> String {
+    let app = &target.kafka_app;
+    format!(
+        "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata:\n  name: {app}-cluster\n  namespace: {}\n  \
+         labels:\n    app.kubernetes.io/managed-by: {app}\n    app.kubernetes.io/component: kafka-client-policy\nspec:\n  \
+         description: \"{app} units reach each other; metrics are scraped from the cluster\"\n  endpointSelector:\n    \
+         matchLabels:\n      app.kubernetes.io/name: {app}\n  ingress:\n    - fromEndpoints:\n        - matchLabels:\n            \
+         app.kubernetes.io/name: {app}\n    - fromEntities:\n        - cluster\n      toPorts:\n        - ports:\n            \
+         - port: \"{}\"\n              protocol: TCP\n",
+        target.namespace,
+        crate::workload::paths::JMX_EXPORTER_PORT
+    )
+}
+
+/// The base policy and every client's policy as one multi-document YAML stream, clients in
+/// relation id order.
 pub fn client_policies(target: &PolicyTarget, grants: &[ClientGrant], l7: L7) -> String {
     let mut grants: Vec<&ClientGrant> = grants.iter().collect();
     grants.sort_by_key(|g| g.relation_id);
-    grants
-        .iter()
-        .map(|g| format!("---\n{}", client_policy(target, g, l7)))
-        .collect()
+    let mut out = format!("---\n{}", base_policy(target));
+    for grant in grants {
+        out.push_str(&format!("---\n{}", client_policy(target, grant, l7)));
+    }
+    out
 }

@@ -294,6 +294,19 @@ pub fn leader_reconcile<C: Charm>(
                 .insert(id, "waiting for the brokers' endpoints".to_owned());
             continue;
         };
+        // Publishing reads each group's secret back; skip it when neither the answer nor
+        // the request changed since the last time.
+        let published_key = format!("published:{id}");
+        let digest = fingerprint(
+            &published_key,
+            &format!(
+                "{password}\u{0}{publication:?}\u{0}{:?}\u{0}{}",
+                relation.incoming.remote, record.group_prefix
+            ),
+        );
+        if stored.0.get(&published_key) == Some(&digest) {
+            continue;
+        }
         let response = KafkaResponse {
             endpoints: publication.endpoints.clone(),
             credentials: Credentials::new(user, password),
@@ -306,7 +319,13 @@ pub fn leader_reconcile<C: Charm>(
         provider
             .publish(ctx, leader, relation, request, &response)
             .map_err(Stop::from)?;
+        stored.0.insert(published_key, digest);
     }
+    stored.0.retain(|k, _| {
+        k.strip_prefix("published:")
+            .and_then(|id| id.parse::<u32>().ok())
+            .is_none_or(|id| live.contains(&id))
+    });
 
     passwords.save(ctx, leader)?;
     stored.save(ctx)?;

@@ -39,6 +39,10 @@ const TRUSTSTORE_PASSWORD: &str = "truststore-password";
 const STATE_KEYSTORE: &str = "keystore";
 /// Unit state: fingerprint of the truststore's inputs.
 const STATE_TRUSTSTORE: &str = "truststore";
+/// Unit state: the CA bundle of the certificate in the keystore (public certificates).
+const STATE_CA_BUNDLE: &str = "tls-ca-bundle";
+/// Unit state: the tls-certificates endpoints this unit has requested certificates on.
+const STATE_TLS_ENDPOINTS: &str = "tls-endpoints";
 /// The keystore alias of the unit's key.
 const KEY_ALIAS: &str = "kafka";
 
@@ -123,21 +127,35 @@ pub fn reconcile<C: Charm>(
         related: ctx.relation(CERTIFICATES)?.is_some(),
         ..TlsState::default()
     };
-    let assigned = TlsRequirer::new(CERTIFICATES, request.clone())
-        .reconcile(ctx, leader)
-        .map_err(Stop::from)?;
+    let assigned = requirer(ctx, leader, CERTIFICATES, &request)?;
     state.client_cas = client_cas(ctx, leader, request, &mut state.invalid)?;
 
     let Some(assigned) = assigned else {
-        if state.related {
-            state.waiting = Some("waiting for a signed certificate".to_owned());
+        if !state.related {
+            remove_stores(ctx, pebble)?;
+            return Ok(state);
         }
+        // A renewal in flight: keep presenting the current certificate until the new one
+        // arrives, rather than dropping TLS in between.
+        let recorded: Option<String> = ctx.unit_state(STATE_KEYSTORE)?;
+        let bundle: Option<String> = ctx.unit_state(STATE_CA_BUNDLE)?;
+        if let (Some(_), Some(bundle)) = (recorded, bundle) {
+            if exists(pebble, KEYSTORE)? && exists(pebble, TRUSTSTORE)? {
+                let passwords = store_passwords(ctx)?;
+                state.ca_bundle = Some(bundle);
+                state.stores = Some(stores(passwords));
+                return Ok(state);
+            }
+        }
+        state.waiting = Some("waiting for a signed certificate".to_owned());
         remove_stores(ctx, pebble)?;
         return Ok(state);
     };
     let passwords = store_passwords(ctx)?;
     let cas = chain_cas(&assigned);
-    state.ca_bundle = Some(cas.join("\n") + "\n");
+    let bundle = cas.join("\n") + "\n";
+    ctx.set_unit_state(STATE_CA_BUNDLE, &bundle)?;
+    state.ca_bundle = Some(bundle);
 
     // Keystore: key and full chain, rebuilt when the certificate changes.
     let chain = assigned.certificate.full_chain();
@@ -172,13 +190,17 @@ pub fn reconcile<C: Charm>(
         state.truststore_changed = recorded.is_some();
     }
 
-    state.stores = Some(TlsStores {
+    state.stores = Some(stores(passwords));
+    Ok(state)
+}
+
+fn stores(passwords: (Secret, Secret)) -> TlsStores {
+    TlsStores {
         keystore: KEYSTORE.to_owned(),
         keystore_password: passwords.0,
         truststore: TRUSTSTORE.to_owned(),
         truststore_password: passwords.1,
-    });
-    Ok(state)
+    }
 }
 
 /// The CAs of mTLS clients from the three relations that can send them.
@@ -193,19 +215,40 @@ fn client_cas<C: Charm>(
         .map_err(Stop::from)?;
     invalid.extend(transferred.invalid.iter().map(ToString::to_string));
     let mut out = transferred.all();
-    if let Some(ca) = TlsRequirer::new(TRUSTED_CA, request.clone())
-        .reconcile(ctx, leader)
-        .map_err(Stop::from)?
-    {
+    if let Some(ca) = requirer(ctx, leader, TRUSTED_CA, &request)? {
         out.extend(chain_cas(&ca));
     }
-    if let Some(cert) = TlsRequirer::new(TRUSTED_CERTIFICATE, request)
-        .reconcile(ctx, leader)
-        .map_err(Stop::from)?
-    {
+    if let Some(cert) = requirer(ctx, leader, TRUSTED_CERTIFICATE, &request)? {
         out.insert(cert.certificate.certificate.trim().to_owned());
     }
     Ok(out)
+}
+
+/// Runs the tls-certificates requirer on `endpoint` while it is related, and once more after
+/// it went (the run that removes the key and certificate secrets); otherwise costs nothing.
+fn requirer<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: Option<&Leader>,
+    endpoint: &str,
+    request: &CertRequest,
+) -> Result<Option<AssignedCertificate>, Stop> {
+    let related = ctx.relation(endpoint)?.is_some();
+    let mut known: BTreeSet<String> = ctx.unit_state(STATE_TLS_ENDPOINTS)?.unwrap_or_default();
+    if !related && !known.contains(endpoint) {
+        return Ok(None);
+    }
+    let assigned = TlsRequirer::new(endpoint, request.clone())
+        .reconcile(ctx, leader)
+        .map_err(Stop::from)?;
+    let changed = if related {
+        known.insert(endpoint.to_owned())
+    } else {
+        known.remove(endpoint)
+    };
+    if changed {
+        ctx.set_unit_state(STATE_TLS_ENDPOINTS, &known)?;
+    }
+    Ok(assigned)
 }
 
 /// No certificate: the stores go, so a broker never presents a stale one.
@@ -216,6 +259,7 @@ fn remove_stores<C: Charm>(ctx: &mut Context<'_, C>, pebble: &dyn Pebble) -> Res
         }
         ctx.delete_unit_state(key)?;
     }
+    ctx.delete_unit_state(STATE_CA_BUNDLE)?;
     Ok(())
 }
 

@@ -12,7 +12,9 @@ pub fn absolute_paths(text: &str) -> Vec<String> {
     while i < chars.len() {
         let starts = chars[i] == '/' && (i == 0 || is_separator(chars[i - 1]));
         if starts && chars.get(i + 1) != Some(&'/') {
-            let end = (i..chars.len()).find(|&j| is_separator(chars[j])).unwrap_or(chars.len());
+            let end = (i..chars.len())
+                .find(|&j| is_separator(chars[j]))
+                .unwrap_or(chars.len());
             let path: String = chars[i..end].iter().collect();
             let path = path.trim_end_matches('/').to_owned();
             if !path.is_empty() && !out.contains(&path) {
@@ -55,7 +57,10 @@ mod tests {
                 "/etc/kafka/log4j.properties"
             ]
         );
-        assert_eq!(absolute_paths("/opt/zk/bin/zkServer.sh --config /etc/zk start"), ["/opt/zk/bin/zkServer.sh", "/etc/zk"]);
+        assert_eq!(
+            absolute_paths("/opt/zk/bin/zkServer.sh --config /etc/zk start"),
+            ["/opt/zk/bin/zkServer.sh", "/etc/zk"]
+        );
     }
 
     #[test]

@@ -155,33 +155,53 @@ pub fn empty_container() -> Container {
 
 /// The peer relation with `peers` other units.
 pub fn cluster(peers: u32) -> PeerRelation {
-    PeerRelation::new("cluster").id(1).peers(peers)
+    PeerRelation::new("cluster").id(PEER_ID).peers(peers)
+}
+
+/// The peer relation's id (high, away from the generated ones).
+pub const PEER_ID: u32 = 10_000;
+
+/// The peer relation seen from a unit other than 0: the other units are `others`.
+pub fn cluster_seen_from(others: &[u32]) -> PeerRelation {
+    let mut peers = PeerRelation::new("cluster").id(PEER_ID);
+    for n in others {
+        peers = peers.peer_data(*n, [] as [(&str, &str); 0]);
+    }
+    peers
 }
 
 /// The zookeeper relation, answered, with its secrets.
 pub fn zookeeper() -> (Relation, Vec<Secret>) {
-    let (relation, secrets) =
-        dp::zookeeper_provider_with_credentials("zookeeper", "/kafka-k8s", "relation-2", ZK_PASSWORD, ZK_SERVERS);
-    (relation.id(2), secrets)
+    dp::zookeeper_provider_with_credentials("zookeeper", "/kafka-k8s", "relation-2", ZK_PASSWORD, ZK_SERVERS)
 }
 
 /// A world: leader or not, peers, container and storage, no relations.
 pub fn base(leader: bool, peers: u32) -> State {
+    base_with(leader, cluster(peers), kafka_container())
+}
+
+/// A world with this peer relation and container.
+pub fn base_with(leader: bool, peers: charm_testing::PeerRelation, container: Container) -> State {
     State::default()
         .leader(leader)
-        .peer(cluster(peers))
-        .container(kafka_container())
+        .peer(peers)
+        .container(container)
         .storage(Storage::new("data").location("/var/lib/kafka/data"))
 }
 
 /// Adds the answered zookeeper relation.
-pub fn with_zookeeper(mut state: State) -> State {
+pub fn with_zookeeper(state: State) -> State {
+    with_zookeeper_rel(state).0
+}
+
+/// Adds the answered zookeeper relation, and returns it for events.
+pub fn with_zookeeper_rel(mut state: State) -> (State, Relation) {
     let (relation, secrets) = zookeeper();
-    state = state.relation(relation);
+    state = state.relation(relation.clone());
     for secret in secrets {
         state = state.secret(secret);
     }
-    state
+    (state, relation)
 }
 
 /// A kafka-client relation from data-integrator asking for `topic` with `roles`.

@@ -6,7 +6,10 @@
 //! jars in `/usr/share/java`; its own scripts cannot do TLS because their classpath lacks
 //! `netty-codec.jar` (see `local-components.md` §1), so `/opt/zookeeper/bin` holds generated
 //! wrappers that run the jars with netty-codec and slf4j-simple (logs on stderr, hence in
-//! Pebble's service logs) on the classpath.
+//! Pebble's service logs) on the classpath. Debian also lacks the rock's Prometheus metrics
+//! provider (`zookeeper-prometheus-metrics`): a config naming it makes ZooKeeper exit with
+//! code 2, so the wrapper drops `metricsProvider.*` lines from the config before starting
+//! (ZooKeeper then uses its null provider; nothing listens on the metrics port).
 
 use super::{requirement, script, with_unit_dirs, HostProfile, INSTALL_HINT};
 use crate::sandbox::Bind;
@@ -35,7 +38,10 @@ CP="$CFGDIR:@CLASSPATH@${CLASSPATH:+:$CLASSPATH}"
 set -- java "-Dzookeeper.log.dir=$LOGDIR" "-Xmx${ZK_SERVER_HEAP:-256}m" $SERVER_JVMFLAGS $JVMFLAGS \
   -cp "$CP" org.apache.zookeeper.server.quorum.QuorumPeerMain "$CFG"
 case "$ACTION" in
-  start-foreground) exec "$@" ;;
+  start-foreground)
+    # No Prometheus provider in Debian's jars (see the profile's docs): use the null one.
+    if grep -q '^metricsProvider\.' "$CFG" 2>/dev/null; then sed -i '/^metricsProvider\./d' "$CFG"; fi
+    exec "$@" ;;
   print-cmd) echo "$@" ;;
   version) exec java -cp "$CP" org.apache.zookeeper.version.VersionInfoMain ;;
   *) echo "zkServer.sh (local-model): only start-foreground, print-cmd and version are supported, got '$ACTION'" >&2; exit 2 ;;
