@@ -7,6 +7,7 @@ Nothing here calls Juju at import time: `pytest --collect-only` works on machine
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
@@ -84,6 +85,12 @@ class Secret:
         REDACTOR.register(value)
 
     def reveal(self) -> str:
+        return self._value
+
+    def reveal_for_jaas(self) -> str:
+        """The value, for a double-quoted JAAS option (which has no escapes)."""
+        if any(char in self._value for char in '"\\'):
+            raise ValueError("this password cannot be written into a JAAS file")
         return self._value
 
     def __eq__(self, other: object) -> bool:
@@ -196,9 +203,7 @@ def pod_address(unit: str) -> str:
     return f"{app}-{number}.{app}-endpoints"
 
 
-def run_action(
-    juju: jubilant.Juju, unit: str, action: str, params: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+def run_action(juju: jubilant.Juju, unit: str, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The results of an action (nested the way `juju run --format json` nests dotted keys)."""
     task = juju.run(unit, action, params, wait=ACTION_TIMEOUT)
     return task.results
@@ -244,8 +249,8 @@ def relation_id_of(username: str) -> int:
 
 EXIT_MARK = "itest-exit-code="
 
-# The JVM: the image's JAVA_HOME, else the first JDK installed (Canonical's rocks do not all
-# export JAVA_HOME to `juju ssh` sessions). `bounded SECONDS COMMAND...` stops tools that would
+# The JVM: the image's JAVA_HOME, else the first JDK installed (the charms set JAVA_HOME in their
+# Pebble layers, which `juju ssh` sessions do not see). `bounded SECONDS COMMAND...` stops tools that would
 # retry forever (where the image has coreutils' `timeout`).
 SCRIPT_PREAMBLE = """\
 if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ]; then
@@ -296,6 +301,8 @@ class ContainerShell:
         self.container = container
         self.dir = f"/tmp/itest-{secrets.token_hex(4)}"
         self._created = False
+        # What is already in the directory (name -> content digest), to skip repeated copies.
+        self._copied: dict[str, str] = {}
 
     def path(self, name: str) -> str:
         return f"{self.dir}/{name}"
@@ -306,13 +313,18 @@ class ContainerShell:
             self._created = True
 
     def put(self, name: str, content: str) -> str:
-        """Copies `content` into the scratch directory as `name`; returns its path there."""
+        """Copies `content` into the scratch directory as `name` (unless it is there already);
+        returns its path there."""
+        digest = hashlib.sha256(content.encode()).hexdigest()
+        if self._copied.get(name) == digest:
+            return self.path(name)
         self._ensure_dir()
         with tempfile.TemporaryDirectory(prefix="itest-") as local_dir:
             local = Path(local_dir) / name
             local.write_text(content)
             local.chmod(0o600)
             self.juju.scp(local, f"{self.unit}:{self.path(name)}", container=self.container)
+        self._copied[name] = digest
         return self.path(name)
 
     def run(self, body: str, *, environment: Mapping[str, str] | None = None) -> ToolRun:
@@ -335,6 +347,10 @@ class ContainerShell:
         codes = re.findall(rf"^{re.escape(EXIT_MARK)}(\d+)\s*$", output, flags=re.MULTILINE)
         exit_code = int(codes[-1]) if codes else -1
         kept = "\n".join(line for line in output.splitlines() if not line.startswith(EXIT_MARK))
+        if exit_code != 0:
+            # The container may have been replaced (and the directory lost): copy everything again.
+            self._created = False
+            self._copied.clear()
         return ToolRun(exit_code=exit_code, output=kept)
 
     def remove(self) -> None:

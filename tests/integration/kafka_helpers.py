@@ -12,6 +12,7 @@ names and TLS hostname checks as any application in the cluster.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shlex
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from helpers import (
 )
 
 KAFKA_BIN = "/opt/kafka/bin"
+SERVER_PROPERTIES = "/etc/kafka/server.properties"
 SCRAM = "SCRAM-SHA-512"
 SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 # Plain and TLS client ports of the SCRAM listener (the Python charm's numbers).
@@ -57,8 +59,7 @@ class KafkaUser:
         if self.properties is not None:
             lines = [line for line in self.properties.reveal().splitlines() if not line.startswith("ssl.")]
         else:
-            password = self.password.reveal()
-            assert '"' not in password and "\\" not in password, "password cannot be quoted in JAAS"
+            password = self.password.reveal_for_jaas()
             lines = [
                 f"security.protocol={self.security_protocol}",
                 f"sasl.mechanism={SCRAM}",
@@ -167,36 +168,28 @@ class KafkaTools:
         return self._admin_tool(user, "kafka-acls.sh", "--list", "--topic", topic)
 
     def produce(self, user: KafkaUser, topic: str, messages: list[str]) -> ToolRun:
-        self.shell.put("messages.txt", "\n".join(messages) + "\n")
-        config = self._config(user)
-        return self._run(
-            "kafka-console-producer.sh",
-            ["--bootstrap-server", user.bootstrap, "--producer.config", config, "--topic", topic,
-             "--producer-property", "acks=all"],
-            stdin=self.shell.path("messages.txt"),
-        )
+        messages_file = self.shell.put("messages.txt", "\n".join(messages) + "\n")
+        arguments = [*self._connect(user, "--producer.config"), "--topic", topic, "--producer-property", "acks=all"]
+        return self._run("kafka-console-producer.sh", arguments, stdin=messages_file)
 
     def consume(self, user: KafkaUser, topic: str, group: str, idle_ms: int = 30_000) -> ToolRun:
         """Everything in `topic` from the beginning, until nothing arrives for `idle_ms`."""
-        config = self._config(user)
-        return self._run(
-            "kafka-console-consumer.sh",
-            ["--bootstrap-server", user.bootstrap, "--consumer.config", config, "--topic", topic,
-             "--group", group, "--from-beginning", "--timeout-ms", str(idle_ms)],
-            seconds=idle_ms // 1000 + 120,
-        )
+        arguments = [*self._connect(user, "--consumer.config"), "--topic", topic, "--group", group]
+        arguments += ["--from-beginning", "--timeout-ms", str(idle_ms)]
+        return self._run("kafka-console-consumer.sh", arguments, seconds=idle_ms // 1000 + 120)
 
     def _admin_tool(self, user: KafkaUser, tool: str, *arguments: str) -> ToolRun:
-        config = self._config(user)
-        return self._run(tool, ["--bootstrap-server", user.bootstrap, "--command-config", config, *arguments])
+        return self._run(tool, [*self._connect(user, "--command-config"), *arguments])
 
-    def _config(self, user: KafkaUser) -> str:
-        """Copies `user`'s client.properties (and the CA it trusts) into the container."""
+    def _connect(self, user: KafkaUser, config_flag: str) -> list[str]:
+        """`--bootstrap-server` and the tool's flag for `user`'s client.properties, which is
+        copied into the container (with the CA it trusts)."""
         ca_path = None
         if "SSL" in user.security_protocol:
             assert self.ca_pem, "TLS clients need the CA: set KafkaTools.ca_pem"
             ca_path = self.shell.put("ca.pem", self.ca_pem)
-        return self.shell.put(f"{user.username}.properties", user.client_properties(ca_path))
+        config = self.shell.put(f"{user.username}.properties", user.client_properties(ca_path))
+        return ["--bootstrap-server", user.bootstrap, config_flag, config]
 
     def _run(self, tool: str, arguments: list[str], *, stdin: str | None = None, seconds: int = 120) -> ToolRun:
         command = " ".join(shlex.quote(part) for part in [f"{KAFKA_BIN}/{tool}", *arguments])
@@ -211,6 +204,18 @@ class KafkaTools:
                 "LOG_DIR": self.shell.path("logs"),
             },
         )
+
+
+def broker_settings(juju: jubilant.Juju, unit: str, *keys: str) -> dict[str, str]:
+    """Some keys of the server.properties a broker runs with (only these: the file holds
+    passwords)."""
+    shell = ContainerShell(juju, unit, container="kafka")
+    pattern = "^(" + "|".join(re.escape(key) for key in keys) + ")="
+    try:
+        run = shell.run(f"grep -E {shlex.quote(pattern)} {SERVER_PROPERTIES}")
+    finally:
+        shell.remove()
+    return dict(line.split("=", 1) for line in run.lines() if "=" in line)
 
 
 def assert_round_trip(tools: KafkaTools, user: KafkaUser, topic: str, group_prefix: str) -> None:

@@ -41,8 +41,7 @@ class ZkUser:
     password: Secret
 
     def jaas(self) -> str:
-        password = self.password.reveal()
-        assert '"' not in password and "\\" not in password, "password cannot be quoted in JAAS"
+        password = self.password.reveal_for_jaas()
         return (
             "Client {\n"
             f"  {DIGEST_LOGIN_MODULE} required\n"

@@ -70,12 +70,9 @@ fn pull_text<C: Charm>(ctx: &mut Context<'_, C>, path: &str) -> Result<Option<St
     }
 }
 
+/// Any unit may answer (the Python charm's docs say "leader", its code does not check): the
+/// password comes from the shared secret, `client.properties` from this unit.
 fn get_admin_credentials<C: Charm>(ctx: &mut Context<'_, C>) -> Result<ActionResults, ActionError> {
-    if ctx.leader()?.is_none() {
-        return Err(ActionError::failed(
-            "get-admin-credentials must be run on the leader unit",
-        ));
-    }
     let cluster = peers::read(ctx)?.ok_or_else(|| ActionError::failed("the peer relation does not exist yet"))?;
     let passwords = credentials::read(ctx, &cluster.app_data)?
         .ok_or_else(|| ActionError::failed("the admin user does not exist yet"))?;
@@ -141,17 +138,27 @@ fn set_password<S: StoreConnector>(
                 Ok(zk) => zk,
                 Err(_) => return Err(ActionError::failed("zookeeper is not related or has not answered yet")),
             };
-            if zk.tls {
-                return Err(ActionError::failed(
-                    "rotating passwords against a TLS zookeeper from an action is not supported; retry after the next hook",
-                ));
-            }
+            let tls = if zk.tls {
+                // ZooKeeper's CA is ours (the same certificates provider): the bundle of the
+                // certificate this unit holds.
+                let bundle: Option<String> = ctx.unit_state(crate::tls::STATE_CA_BUNDLE)?;
+                let ca_pem = bundle
+                    .ok_or_else(|| ActionError::failed("zookeeper speaks TLS and this unit has no certificate yet"))?;
+                Some(zk_admin::Tls {
+                    ca_pem,
+                    client_cert_pem: None,
+                    client_key_pem: None,
+                    verify_hostname: true,
+                })
+            } else {
+                None
+            };
             let target = ZkTarget {
                 hosts: zk.endpoints.clone(),
                 chroot: zk.chroot.clone(),
                 username: zk.username.clone(),
                 password: zk.password.clone(),
-                tls: None,
+                tls,
                 timeout: crate::reconcile::ZK_TIMEOUT,
             };
             LazyStore::new(move || connector.zookeeper(&target))

@@ -80,6 +80,25 @@ impl<S: StoreConnector> Charm for KafkaCharm<S> {
         actions::run(ctx, &self.connector, action)
     }
 
+    /// Certificate secrets expire at their renewal time (tls-certificates sets the expiry):
+    /// reconciling then renews. Obsolete revisions of our secrets are removed.
+    fn secret_lifecycle(&self, ctx: &mut Context<'_, Self>, event: SecretLifecycle) -> Result<(), Error> {
+        match event {
+            SecretLifecycle::Rotate { .. } | SecretLifecycle::Expired { .. } => {
+                match reconcile::reconcile(ctx, &self.connector) {
+                    Ok(()) | Err(Stop::Unready(_)) => Ok(()),
+                    Err(Stop::Failed(e)) => Err(e),
+                }
+            }
+            SecretLifecycle::Remove { uri, revision, .. } => {
+                if let Err(e) = ctx.remove_secret(&uri, Some(revision)) {
+                    ctx.warn(&format!("cannot remove revision {revision} of {uri}: {e}"));
+                }
+                Ok(())
+            }
+        }
+    }
+
     fn teardown(&self, ctx: &mut Context<'_, Self>, teardown: Teardown) -> Result<(), Error> {
         if teardown == Teardown::Stop {
             if let Ok(pebble) = ctx.container(literals::CONTAINER) {

@@ -98,6 +98,10 @@ pub fn reconcile<S: StoreConnector>(ctx: &mut Context<'_, KafkaCharm<S>>, connec
     ctx.update_unit_data(&cluster.relation, &unit_bag)?;
     if let Some(leader) = &leader {
         ctx.update_app_data(&cluster.relation, leader, &app_changes)?;
+        // The application shows the leader's own state too (an app status, once set, stays).
+        if let Err(Stop::Unready(status)) = &result {
+            ctx.add_app_status(leader, status.clone());
+        }
     }
     result
 }
@@ -306,7 +310,11 @@ fn run_broker<S: StoreConnector>(
     stored.save(ctx)?;
 
     open_ports(ctx, &inputs)?;
-    report(ctx, &outcome);
+    let status = report(&outcome);
+    if let Some(leader) = leader {
+        ctx.add_app_status(leader, status.clone());
+    }
+    ctx.add_status(status);
     Ok(())
 }
 
@@ -454,13 +462,12 @@ fn open_ports<C: Charm>(ctx: &mut Context<'_, C>, inputs: &BrokerInputs) -> Resu
 }
 
 /// The unit status for the broker's state.
-fn report<C: Charm>(ctx: &mut Context<'_, C>, outcome: &Outcome) {
-    let status = match outcome {
+fn report(outcome: &Outcome) -> Status {
+    match outcome {
         Outcome::Running => Status::active(""),
         Outcome::RestartRequested => Status::waiting("waiting for the rolling-restart lock to apply new configuration"),
         Outcome::Restarting(why) => Status::maintenance(format!("restarting kafka: {why}")),
         Outcome::NotStarted(why) => Status::waiting(why.clone()),
         Outcome::Unavailable(why) => Status::blocked(format!("kafka workload not available: {why}")),
-    };
-    ctx.add_status(status);
+    }
 }

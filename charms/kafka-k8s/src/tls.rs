@@ -40,7 +40,7 @@ const STATE_KEYSTORE: &str = "keystore";
 /// Unit state: fingerprint of the truststore's inputs.
 const STATE_TRUSTSTORE: &str = "truststore";
 /// Unit state: the CA bundle of the certificate in the keystore (public certificates).
-const STATE_CA_BUNDLE: &str = "tls-ca-bundle";
+pub const STATE_CA_BUNDLE: &str = "tls-ca-bundle";
 /// Unit state: the tls-certificates endpoints this unit has requested certificates on.
 const STATE_TLS_ENDPOINTS: &str = "tls-endpoints";
 /// The keystore alias of the unit's key.

@@ -54,10 +54,13 @@ fn get_admin_credentials_gives_the_admin_user_and_client_properties() {
         ["client-properties", "password", "username"]
     );
 
+    // A unit that has not written client.properties yet says so.
     let mut state = out.state.clone();
-    state.leader = false;
+    for container in &mut state.containers {
+        container.state.files.remove("/etc/kafka/client.properties");
+    }
     let got = run(TestEvent::action("get-admin-credentials"), state);
-    assert!(failure(&got).contains("leader"));
+    assert!(failure(&got).contains("client.properties not found"));
 }
 
 #[test]

@@ -249,3 +249,20 @@ fn certificate_requests_follow_the_ip_san_switch() {
         .sans_dns
         .contains("kafka-k8s-0.kafka-k8s-endpoints"));
 }
+
+#[test]
+fn an_expired_certificate_secret_runs_the_reconcile() {
+    reset();
+    let ca = CertificateAuthority::new_root("ca", 365 * DAY).unwrap();
+    let (out, _, _) = tls_world(&ca);
+    let secret = out
+        .state
+        .secrets
+        .iter()
+        .find(|s| s.label.as_deref().is_some_and(|l| l.contains("certificates")) && s.expire.is_some())
+        .expect("the certificate secret expires at renewal time")
+        .clone();
+    let again = run(TestEvent::secret_expired(&secret, 1), out.state.clone());
+    // Not due yet: the reconcile keeps everything as it is.
+    assert_eq!(again.state.get_container("kafka"), out.state.get_container("kafka"));
+}

@@ -73,9 +73,30 @@ impl From<zookeeper_client::Error> for ZkCode {
             E::ConnectionLoss => ZkCode::ConnectionLoss,
             E::NoHosts => ZkCode::NoHosts,
             E::ReconfigDisabled => ZkCode::ReconfigDisabled,
+            // The client fails requests in flight with the socket's I/O error (reset, broken
+            // pipe) when a server goes away: that is a connection loss, not an unknown error.
+            other if caused_by_io(&other) => ZkCode::ConnectionLoss,
             other => ZkCode::Other(other.to_string()),
         }
     }
+}
+
+/// Whether an I/O error is in `err`'s source chain. The client keeps it behind an `Arc`, whose
+/// own `source()` skips it, so that layer is looked through.
+fn caused_by_io(err: &(dyn std::error::Error + 'static)) -> bool {
+    type Shared = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+    let mut source = err.source();
+    while let Some(e) = source {
+        let inner: &(dyn std::error::Error + 'static) = match e.downcast_ref::<Shared>() {
+            Some(shared) => shared.as_ref(),
+            None => e,
+        };
+        if inner.is::<std::io::Error>() {
+            return true;
+        }
+        source = inner.source();
+    }
+    false
 }
 
 /// Every failure of this crate.
@@ -179,6 +200,20 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_io_failures_count_as_connection_loss() {
+        // The client crate builds its I/O errors privately; those are exercised against a
+        // real ensemble (zookeeper-k8s's e2e tests). Everything else keeps its own code.
+        assert_eq!(
+            ZkCode::from(zookeeper_client::Error::ConnectionLoss),
+            ZkCode::ConnectionLoss
+        );
+        assert_eq!(
+            ZkCode::from(zookeeper_client::Error::Timeout),
+            ZkCode::Other("timeout".into())
+        );
+    }
 
     #[test]
     fn display_carries_context() {

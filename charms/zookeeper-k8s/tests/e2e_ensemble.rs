@@ -118,7 +118,9 @@ fn an_ensemble_forms_scales_and_survives_a_killed_server() {
     let hosts = zk::hosts(&addresses(&three), zk::PLAIN);
     let admin = zk::session(&hosts, "super", &password, None).unwrap();
     let acl = [Acl::sasl("super", Perms::ALL)];
-    admin.create("/e2e-kill", b"before the kill", &acl, CreateMode::Persistent).unwrap();
+    admin
+        .create("/e2e-kill", b"before the kill", &acl, CreateMode::Persistent)
+        .unwrap();
     drop(admin);
     let victim = three
         .iter()
@@ -157,6 +159,9 @@ fn an_ensemble_forms_scales_and_survives_a_killed_server() {
         assert_eq!(data, b"before the kill", "on {}", unit.name);
     }
     model.wait_active(APP, 3, 120);
-    eprintln!("killed {} (pid {pid}); back as pid {new_pid}, quorum in {recovered:?}", victim.name);
+    eprintln!(
+        "killed {} (pid {pid}); back as pid {new_pid}, quorum in {recovered:?}",
+        victim.name
+    );
     steps.done("kill -9 of the leader: restarted by Pebble, quorum and data back");
 }

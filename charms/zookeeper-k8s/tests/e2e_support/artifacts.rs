@@ -35,9 +35,16 @@ pub fn build() {
     BUILT.get_or_init(|| {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
-        command
-            .current_dir(workspace())
-            .args(["build", "--quiet", "-p", "local-model", "-p", "charm-pack", "-p", "zookeeper-k8s"]);
+        command.current_dir(workspace()).args([
+            "build",
+            "--quiet",
+            "-p",
+            "local-model",
+            "-p",
+            "charm-pack",
+            "-p",
+            "zookeeper-k8s",
+        ]);
         for name in STAND_INS {
             if stand_in_dir(name).join("charmcraft.yaml").exists() {
                 command.args(["-p", name]);

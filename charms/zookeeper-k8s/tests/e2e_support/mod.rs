@@ -13,6 +13,7 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod artifacts;
+pub mod clients;
 pub mod model;
 pub mod monitor;
 pub mod process;
@@ -27,9 +28,13 @@ pub const APP: &str = "zookeeper-k8s";
 /// Whether Debian's ZooKeeper and a JVM are installed (scripts/install-deps.sh does it; CI
 /// runs that script). Without them the local model cannot run the workload.
 pub fn zookeeper_installed() -> bool {
-    ["/usr/share/java/zookeeper.jar", "/usr/share/java/netty-codec.jar", "/usr/bin/java"]
-        .iter()
-        .all(|p| std::path::Path::new(p).exists())
+    [
+        "/usr/share/java/zookeeper.jar",
+        "/usr/share/java/netty-codec.jar",
+        "/usr/bin/java",
+    ]
+    .iter()
+    .all(|p| std::path::Path::new(p).exists())
 }
 
 /// Prints how long each scenario took (visible with `--nocapture`, and in failure output).

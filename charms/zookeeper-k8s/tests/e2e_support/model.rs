@@ -32,6 +32,8 @@ pub struct Unit {
     pub message: String,
     /// Agent status (`idle`, `executing`…).
     pub agent: String,
+    /// Whether it is the application's leader.
+    pub leader: bool,
 }
 
 /// A model directory with its controller running.
@@ -39,6 +41,16 @@ pub struct Model {
     dir: PathBuf,
     bin: PathBuf,
     _lock: TcpListener,
+}
+
+/// A private copy of the local-model binary for one model. The controller re-executes its own
+/// binary for every hook and sandbox, so a `cargo build` replacing `target/debug/local-model`
+/// while the model runs (another developer on a shared target directory) would make every
+/// later hook fail to start.
+fn private_binary(dir: &Path) -> PathBuf {
+    let copy = dir.with_extension("local-model");
+    std::fs::copy(artifacts::local_model(), &copy).expect("copying the local-model binary");
+    copy
 }
 
 fn take_lock() -> TcpListener {
@@ -62,10 +74,10 @@ impl Model {
     /// Pebble's unix sockets live under it). Hooks are retried after 1 s and update-status runs
     /// every `update_status` (the charm advances multi-step work on it).
     pub fn up(name: &str, update_status: &str) -> Model {
-        let bin = artifacts::local_model();
         let lock = take_lock();
         let dir = std::env::temp_dir().join(format!("zk-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
+        let bin = private_binary(&dir);
         let model = Model { dir, bin, _lock: lock };
         let out = Command::new(&model.bin)
             .arg("up")
@@ -73,7 +85,11 @@ impl Model {
             .args(["--update-status-interval", update_status, "--retry-delay", "1s"])
             .output()
             .expect("running local-model up");
-        assert!(out.status.success(), "up failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         model
     }
 
@@ -152,17 +168,35 @@ impl Model {
 
     /// Runs an action and returns its results (`--format json`); panics when it fails.
     pub fn action(&self, unit: &str, name: &str, params: &[&str]) -> BTreeMap<String, Value> {
+        self.try_action(unit, name, params)
+            .unwrap_or_else(|why| panic!("action {name} on {unit}: {why}"))
+    }
+
+    /// Runs an action; its results, or why it failed.
+    pub fn try_action(&self, unit: &str, name: &str, params: &[&str]) -> Result<BTreeMap<String, Value>, String> {
         let mut args = vec!["run", unit, name];
         args.extend_from_slice(params);
         args.extend_from_slice(&["--format", "json"]);
-        let text = self.ok(&args);
-        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name} output {text:?}: {e}"));
+        let out = self.run(&args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("output {text:?} ({e}); stderr {}", String::from_utf8_lossy(&out.stderr)))?;
         let task = &value[unit];
-        assert_eq!(task["status"], "completed", "action {name} on {unit}: {task}");
-        task["results"]
+        if task["status"] != "completed" {
+            return Err(task.to_string());
+        }
+        Ok(task["results"]
             .as_object()
             .map(|m| m.clone().into_iter().collect())
-            .unwrap_or_default()
+            .unwrap_or_default())
+    }
+
+    /// The leader unit of `app`.
+    pub fn leader(&self, app: &str) -> Unit {
+        self.units(app)
+            .into_iter()
+            .find(|u| u.leader)
+            .unwrap_or_else(|| panic!("{app} has no leader"))
     }
 
     /// A string result of an action.
@@ -208,6 +242,7 @@ impl Drop for Model {
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+        let _ = std::fs::remove_file(&self.bin);
     }
 }
 
@@ -225,6 +260,7 @@ pub fn units_of(status: &Value, app: &str) -> Vec<Unit> {
             workload: text(&u["workload-status"]["current"]),
             message: text(&u["workload-status"]["message"]),
             agent: text(&u["juju-status"]["current"]),
+            leader: u["leader"].as_bool().unwrap_or(false),
         })
         .collect();
     out.sort_by_key(|u| unit_number(&u.name));

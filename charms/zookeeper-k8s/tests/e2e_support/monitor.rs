@@ -68,10 +68,7 @@ fn watch(addresses: &Mutex<Vec<String>>, stop: &AtomicBool) -> Quorum {
     let mut last_leader = Instant::now();
     while !stop.load(Ordering::SeqCst) {
         let list = addresses.lock().map(|l| l.clone()).unwrap_or_default();
-        let leader = list
-            .iter()
-            .find(|a| zk::role(a).as_deref() == Some("leader"))
-            .cloned();
+        let leader = list.iter().find(|a| zk::role(a).as_deref() == Some("leader")).cloned();
         seen.rounds += 1;
         let now = Instant::now();
         match leader {

@@ -87,10 +87,9 @@ fn connect(target: &Target) -> Result<Admin, Error> {
 fn transient(e: &Error) -> bool {
     match e {
         Error::Timeout { .. } => true,
-        Error::Connect { code, .. } | Error::Zk { code, .. } => matches!(
-            code,
-            ZkCode::ConnectionLoss | ZkCode::SessionExpired | ZkCode::NoHosts
-        ),
+        Error::Connect { code, .. } | Error::Zk { code, .. } => {
+            matches!(code, ZkCode::ConnectionLoss | ZkCode::SessionExpired | ZkCode::NoHosts)
+        }
         _ => false,
     }
 }

@@ -1,0 +1,299 @@
+//! A local model for one test file: `up` on creation, `destroy` on drop (also on panic).
+//!
+//! Units of every model get the same loopback addresses (127.0.1.1, .2, …) and ZooKeeper's
+//! fixed ports, so two models must not run at once: [`Model::up`] first takes the machine-wide
+//! lock zookeeper-k8s's end-to-end tests and benchmark take too — a listening socket on a fixed
+//! loopback port, released by the kernel however the process ends.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::{artifacts, eventually};
+
+/// The port whose listener is the lock (shared with zookeeper-k8s's tests and benchmark).
+pub const LOCK_PORT: u16 = 47231;
+
+/// One unit as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// `app/N`.
+    pub name: String,
+    /// Its loopback address.
+    pub address: String,
+    /// Workload status (`active`, `blocked`…).
+    pub workload: String,
+    /// Workload status message.
+    pub message: String,
+    /// Agent status (`idle`, `executing`…).
+    pub agent: String,
+    /// Whether it is the application's leader.
+    pub leader: bool,
+}
+
+/// A model directory with its controller running.
+pub struct Model {
+    dir: PathBuf,
+    bin: PathBuf,
+    _lock: TcpListener,
+}
+
+/// A private copy of the local-model binary for one model. The controller re-executes its own
+/// binary for every hook and sandbox, so a `cargo build` replacing `target/debug/local-model`
+/// while the model runs (a colleague on the shared target directory) would break later hooks.
+fn private_binary(dir: &Path) -> PathBuf {
+    let copy = dir.with_extension("local-model");
+    std::fs::copy(artifacts::local_model(), &copy).expect("copying the local-model binary");
+    copy
+}
+
+/// Takes the machine-wide model lock, waiting up to 15 minutes for another model to finish.
+pub fn take_lock() -> TcpListener {
+    let deadline = Instant::now() + Duration::from_secs(900);
+    loop {
+        match TcpListener::bind(("127.0.0.1", LOCK_PORT)) {
+            Ok(listener) => return listener,
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            Err(e) => panic!("cannot take the model lock on 127.0.0.1:{LOCK_PORT}: {e}"),
+        }
+    }
+}
+
+impl Model {
+    /// Starts a model named `kafka-e2e-<name>` in the system's temporary directory (short
+    /// paths: Pebble's unix sockets live under it). Hooks are retried after 1 s and
+    /// update-status runs every `update_status`.
+    pub fn up(name: &str, update_status: &str) -> Model {
+        let lock = take_lock();
+        let dir = std::env::temp_dir().join(format!("kafka-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let bin = private_binary(&dir);
+        let model = Model { dir, bin, _lock: lock };
+        let out = Command::new(&model.bin)
+            .arg("up")
+            .arg(&model.dir)
+            .args(["--update-status-interval", update_status, "--retry-delay", "1s"])
+            .output()
+            .expect("running local-model up");
+        assert!(
+            out.status.success(),
+            "up failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        model
+    }
+
+    /// The model directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs `local-model -m DIR <args>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(&self.bin)
+            .arg("-m")
+            .arg(&self.dir)
+            .args(args)
+            .output()
+            .expect("running local-model")
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "local-model {args:?} failed ({}):\nstdout: {}\nstderr: {}\nlog:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            self.log_tail(80)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The last `lines` lines of the debug log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let out = self.run(&["debug-log", "--no-tail", "-n", &lines.to_string()]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// `status --format json`.
+    pub fn status(&self) -> Value {
+        serde_json::from_str(&self.ok(&["status", "--format", "json"])).expect("status JSON")
+    }
+
+    /// The units of `app`, sorted by number.
+    pub fn units(&self, app: &str) -> Vec<Unit> {
+        units_of(&self.status(), app)
+    }
+
+    /// Waits until `app` has exactly `count` units, all idle and accepted by `ready`, and no
+    /// unit anywhere is in error; returns them.
+    pub fn wait_units(&self, app: &str, count: usize, seconds: u64, ready: impl Fn(&Unit) -> bool) -> Vec<Unit> {
+        eventually(seconds, &format!("{count} settled units of {app}"), || {
+            let status = self.status();
+            if let Some(err) = first_error(&status) {
+                panic!("{err}\nlog:\n{}", self.log_tail(80));
+            }
+            let units = units_of(&status, app);
+            if units.len() == count && units.iter().all(|u| u.agent == "idle" && ready(u)) {
+                Ok(units)
+            } else {
+                Err(format!("{units:?}"))
+            }
+        })
+    }
+
+    /// Waits until `app` has `count` active idle units.
+    pub fn wait_active(&self, app: &str, count: usize, seconds: u64) -> Vec<Unit> {
+        self.wait_units(app, count, seconds, |u| u.workload == "active")
+    }
+
+    /// Waits for the model to be idle (no hook queued or running), failing on hook errors.
+    pub fn wait_idle(&self, seconds: u64) {
+        self.ok(&["wait-for-idle", "--timeout", &seconds.to_string()]);
+    }
+
+    /// Runs an action and returns its results (`--format json`); panics when it fails.
+    pub fn action(&self, unit: &str, name: &str, params: &[&str]) -> BTreeMap<String, Value> {
+        self.try_action(unit, name, params)
+            .unwrap_or_else(|why| panic!("action {name} on {unit}: {why}"))
+    }
+
+    /// Runs an action; its results, or why it failed.
+    pub fn try_action(&self, unit: &str, name: &str, params: &[&str]) -> Result<BTreeMap<String, Value>, String> {
+        let mut args = vec!["run", unit, name];
+        args.extend_from_slice(params);
+        args.extend_from_slice(&["--format", "json"]);
+        let out = self.run(&args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("output {text:?} ({e}); stderr {}", String::from_utf8_lossy(&out.stderr)))?;
+        let task = &value[unit];
+        if task["status"] != "completed" {
+            return Err(task.to_string());
+        }
+        Ok(task["results"]
+            .as_object()
+            .map(|m| m.clone().into_iter().collect())
+            .unwrap_or_default())
+    }
+
+    /// A string result of an action.
+    pub fn action_value(&self, unit: &str, name: &str, params: &[&str], key: &str) -> String {
+        let results = self.action(unit, name, params);
+        results
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("{name} gave no {key}: {results:?}"))
+            .to_owned()
+    }
+
+    /// The leader unit of `app`.
+    pub fn leader(&self, app: &str) -> Unit {
+        self.units(app)
+            .into_iter()
+            .find(|u| u.leader)
+            .unwrap_or_else(|| panic!("{app} has no leader"))
+    }
+
+    /// Every secret the controller knows, by id (`secrets --format json`: owner, label,
+    /// revision, consumers; never content).
+    pub fn secrets(&self) -> BTreeMap<String, Value> {
+        let value: Value = serde_json::from_str(&self.ok(&["secrets", "--format", "json"])).expect("secrets JSON");
+        value
+            .as_object()
+            .map(|m| m.clone().into_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The latest revision of the secret labelled `label` by its owner, if it exists.
+    pub fn secret_revision(&self, label: &str) -> Option<u64> {
+        self.secrets()
+            .values()
+            .find(|s| s["label"] == label)
+            .and_then(|s| s["revision"].as_u64())
+    }
+
+    /// What `show-unit` says about `unit`'s relation on `endpoint` (`relation-id`,
+    /// `application-data` of the remote application, …), if related.
+    pub fn relation(&self, unit: &str, endpoint: &str) -> Option<Value> {
+        let value: Value =
+            serde_json::from_str(&self.ok(&["show-unit", unit, "--format", "json"])).expect("show-unit JSON");
+        let info = value.get(unit)?.get("relation-info")?.as_array()?;
+        info.iter().find(|r| r["endpoint"] == endpoint).cloned()
+    }
+
+    /// The id of `unit`'s relation on `endpoint`, if related.
+    pub fn relation_id(&self, unit: &str, endpoint: &str) -> Option<u32> {
+        self.relation(unit, endpoint)?["relation-id"]
+            .as_u64()
+            .and_then(|id| u32::try_from(id).ok())
+    }
+
+    /// The Pebble socket of `unit`'s `container`.
+    pub fn pebble_socket(&self, unit: &str, container: &str) -> PathBuf {
+        self.dir
+            .join("units")
+            .join(unit.replace('/', "-"))
+            .join("charm/containers")
+            .join(container)
+            .join("pebble.socket")
+    }
+}
+
+impl Drop for Model {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.bin).arg("destroy").arg(&self.dir).output();
+        if std::thread::panicking() || std::env::var_os("KAFKA_E2E_KEEP").is_some() {
+            eprintln!("model directory kept for inspection: {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        let _ = std::fs::remove_file(&self.bin);
+    }
+}
+
+/// The units of `app` in a `status` document.
+pub fn units_of(status: &Value, app: &str) -> Vec<Unit> {
+    let Some(units) = status["applications"][app]["units"].as_object() else {
+        return Vec::new();
+    };
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let mut out: Vec<Unit> = units
+        .iter()
+        .map(|(name, u)| Unit {
+            name: name.clone(),
+            address: text(&u["address"]),
+            workload: text(&u["workload-status"]["current"]),
+            message: text(&u["workload-status"]["message"]),
+            agent: text(&u["juju-status"]["current"]),
+            leader: u["leader"].as_bool().unwrap_or(false),
+        })
+        .collect();
+    out.sort_by_key(|u| unit_number(&u.name));
+    out
+}
+
+/// `N` of `app/N`.
+pub fn unit_number(unit: &str) -> u32 {
+    unit.rsplit('/').next().and_then(|n| n.parse().ok()).unwrap_or(u32::MAX)
+}
+
+/// The first unit whose workload is in error, with its message.
+fn first_error(status: &Value) -> Option<String> {
+    let apps = status["applications"].as_object()?;
+    apps.keys().find_map(|app| {
+        units_of(status, app)
+            .into_iter()
+            .find(|u| u.workload == "error")
+            .map(|u| format!("{app}: {} is in error: {}", u.name, u.message))
+    })
+}

@@ -1,0 +1,134 @@
+//! Measuring the charm's hooks where they really run: in the local model, with its hook tools
+//! (one process and one controller round trip per call), its Pebble and a real ZooKeeper.
+//!
+//! Each unit's `dispatch` is replaced by a script that runs the charm under charm-bench's
+//! measuring wrapper (`charm-bench __measure <program>`: wall time, and `getrusage` of the
+//! charm plus the hook tools it reaped) and appends one line per hook to a samples file. When
+//! a `count` marker exists, the script also puts shims first on `PATH` that log each hook-tool
+//! call before running the real tool — a separate pass, so the shims' cost never shows in the
+//! timings — and measures one `is-leader` call on its own, since `getrusage`'s peak RSS is the
+//! largest of the charm and the tools it ran, not the charm's alone.
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const DISPATCH: &str = r#"#!/bin/sh
+# Written by zookeeper-k8s's bench example: measure this hook, then exit with its code.
+M='@SCRATCH@'
+calls=-; tools=-; tool=-
+if [ -f "$M/count" ]; then
+  ZKB_CALLS="$M/calls.$$"; export ZKB_CALLS; : > "$ZKB_CALLS"; PATH="$M/shims:$PATH"
+fi
+res=$('@MEASURE@' __measure ./bin/zookeeper-k8s)
+if [ -n "${ZKB_CALLS:-}" ]; then
+  calls=$(wc -l < "$ZKB_CALLS" | tr -d ' ')
+  tools=$(sort "$ZKB_CALLS" | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
+  tool=$('@MEASURE@' __measure '@TOOLS@/is-leader' | cut -d' ' -f3)
+  rm -f "$ZKB_CALLS"
+fi
+echo "$JUJU_UNIT_NAME $JUJU_DISPATCH_PATH ${res:-0 0 0 1} $calls ${tools:--} ${tool:--}" >> "$M/samples"
+code=${res##* }
+exit "${code:-1}"
+"#;
+
+const SHIM: &str = "#!/bin/sh\necho \"${0##*/}\" >> \"$ZKB_CALLS\"\nexec '@TOOLS@'/\"${0##*/}\" \"$@\"\n";
+
+/// One measured hook.
+#[derive(Debug, Clone)]
+pub(crate) struct Sample {
+    /// `app/N`.
+    pub(crate) unit: String,
+    /// `hooks/<name>` or `actions/<name>`.
+    pub(crate) path: String,
+    /// Charm start to exit.
+    pub(crate) wall: Duration,
+    /// User + system CPU of the charm and its hook tools.
+    pub(crate) cpu: Duration,
+    /// Peak RSS of the largest of them, KiB.
+    pub(crate) rss_kib: u64,
+    /// Exit code.
+    pub(crate) code: i64,
+    /// Hook-tool calls (count pass only).
+    pub(crate) calls: Option<u64>,
+    /// Calls per tool (count pass only).
+    pub(crate) tools: BTreeMap<String, u64>,
+    /// Peak RSS of one `is-leader` call on its own, KiB (count pass only).
+    pub(crate) tool_rss_kib: Option<u64>,
+}
+
+/// The scratch directory holding the samples, the shims and the count marker.
+pub(crate) struct Probe {
+    dir: PathBuf,
+}
+
+fn write_exec(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).map_err(|e| e.to_string())?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("installing {}: {e}", path.display()))
+}
+
+impl Probe {
+    /// Prepares `dir` and shims for every tool of the model at `model_dir`.
+    pub(crate) fn new(dir: PathBuf, model_dir: &Path) -> Result<Probe, String> {
+        let tools = model_dir.join("tools");
+        std::fs::create_dir_all(dir.join("shims")).map_err(|e| e.to_string())?;
+        let entries = std::fs::read_dir(&tools).map_err(|e| format!("{}: {e}", tools.display()))?;
+        for entry in entries.flatten() {
+            let shim = SHIM.replace("@TOOLS@", &tools.to_string_lossy());
+            write_exec(&dir.join("shims").join(entry.file_name()), &shim)?;
+        }
+        Ok(Probe { dir })
+    }
+
+    /// Replaces the `dispatch` of the unit whose charm directory is `charm_dir`.
+    pub(crate) fn install(&self, charm_dir: &Path, measure: &Path, model_dir: &Path) -> Result<(), String> {
+        let script = DISPATCH
+            .replace("@SCRATCH@", &self.dir.to_string_lossy())
+            .replace("@MEASURE@", &measure.to_string_lossy())
+            .replace("@TOOLS@", &model_dir.join("tools").to_string_lossy());
+        write_exec(&charm_dir.join("dispatch"), &script)
+    }
+
+    /// Turns the call-counting pass on or off.
+    pub(crate) fn count(&self, on: bool) -> Result<(), String> {
+        let marker = self.dir.join("count");
+        if on {
+            std::fs::write(&marker, b"").map_err(|e| e.to_string())
+        } else {
+            let _ = std::fs::remove_file(&marker);
+            Ok(())
+        }
+    }
+
+    /// Every sample so far.
+    pub(crate) fn samples(&self) -> Vec<Sample> {
+        let text = std::fs::read_to_string(self.dir.join("samples")).unwrap_or_default();
+        text.lines().filter_map(parse).collect()
+    }
+}
+
+fn parse(line: &str) -> Option<Sample> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    let [unit, path, wall, cpu, rss, code, calls, tools, tool] = f.as_slice() else {
+        return None;
+    };
+    let tools = tools
+        .split(',')
+        .filter_map(|t| t.split_once('='))
+        .filter_map(|(name, n)| Some((name.to_owned(), n.parse().ok()?)))
+        .collect();
+    Some(Sample {
+        unit: (*unit).to_owned(),
+        path: (*path).to_owned(),
+        wall: Duration::from_nanos(wall.parse().ok()?),
+        cpu: Duration::from_micros(cpu.parse().ok()?),
+        rss_kib: rss.parse().ok()?,
+        code: code.parse().ok()?,
+        calls: calls.parse().ok(),
+        tools,
+        tool_rss_kib: tool.parse().ok(),
+    })
+}
