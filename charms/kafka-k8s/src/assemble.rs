@@ -17,8 +17,9 @@ use crate::workload::{BrokerInputs, ClientAccess, Heap, InternalUsers, KafkaLine
 pub const KAFKA_LINE: KafkaLine = KafkaLine::V3_9;
 /// Its version.
 pub const KAFKA_VERSION: &str = "3.9.0";
-/// `JAVA_HOME` in the charmed-kafka 3 rock (the Python charm's).
-pub const JAVA_HOME: &str = "/usr/lib/jvm/java-18-openjdk-amd64";
+/// `JAVA_HOME` for the service: none, the image's own applies. Canonical's rock ships Java
+/// 18 and ours Java 17; both put `java` on PATH, which Kafka's scripts use when it is unset.
+pub const JAVA_HOME: Option<&str> = None;
 /// The operator's rack file (`broker.rack=<rack>`), dropped into the container by hand.
 pub const RACK_PROPERTIES: &str = "/etc/kafka/rack.properties";
 
@@ -84,7 +85,7 @@ pub fn inputs(g: Gathered<'_>) -> Result<BrokerInputs, Error> {
         heap: Heap::for_profile(&g.config.profile),
         proxy: proxy_from_env(),
         jmx_exporter: g.jmx_exporter,
-        java_home: JAVA_HOME.to_owned(),
+        java_home: JAVA_HOME.map(str::to_owned),
     })
 }
 

@@ -90,7 +90,9 @@ pub fn service_environment(inputs: &BrokerInputs) -> BTreeMap<String, String> {
     env.insert("KAFKA_JVM_PERFORMANCE_OPTS".to_owned(), JVM_PERFORMANCE_OPTS.join(" "));
     env.insert("KAFKA_LOG4J_OPTS".to_owned(), log4j_opts(inputs.kafka));
     env.insert("LOG_DIR".to_owned(), LOG_DIR.to_owned());
-    env.insert("JAVA_HOME".to_owned(), inputs.java_home.clone());
+    if let Some(java_home) = &inputs.java_home {
+        env.insert("JAVA_HOME".to_owned(), java_home.clone());
+    }
     env
 }
 

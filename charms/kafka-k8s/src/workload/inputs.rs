@@ -282,8 +282,9 @@ pub struct BrokerInputs {
     pub proxy: Proxy,
     /// Whether the image has the JMX exporter agent (enable it only then).
     pub jmx_exporter: bool,
-    /// `JAVA_HOME` in the image.
-    pub java_home: String,
+    /// `JAVA_HOME` to set in the service, when the image needs one; `None` leaves the
+    /// image's own (both the charmed-kafka rocks put `java` on PATH).
+    pub java_home: Option<String>,
 }
 
 impl BrokerInputs {

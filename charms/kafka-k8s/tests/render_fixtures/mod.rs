@@ -125,7 +125,7 @@ pub(crate) fn zk_plain() -> BrokerInputs {
         heap: Heap::for_profile("production"),
         proxy: Proxy::default(),
         jmx_exporter: true,
-        java_home: "/usr/lib/jvm/java-18-openjdk-amd64".into(),
+        java_home: None,
     }
 }
 
@@ -224,7 +224,7 @@ pub(crate) fn kraft_combined() -> BrokerInputs {
     inputs.peer_tls = Some(stores("peer"));
     inputs.users = kraft_users();
     inputs.config = config(&[("metadata-mode", "kraft"), ("roles", "broker,controller")]);
-    inputs.java_home = "/usr/lib/jvm/java-21-openjdk-amd64".into();
+    inputs.java_home = Some("/usr/lib/jvm/java-21-openjdk-amd64".into());
     inputs
 }
 
