@@ -84,19 +84,47 @@ fn deploy(model: &Model) {
     model.ok(&["deploy", zookeeper, ZOOKEEPER, "-n", "3", "--resource", zk_resource]);
     model.ok(&["deploy", kafka, KAFKA, "-n", "3", "--resource", kafka_resource]);
     let roles = "extra-user-roles=producer,consumer";
-    model.ok(&["deploy", integrator, CLIENT, "--config", "topic-name=orders", "--config", roles]);
+    model.ok(&[
+        "deploy",
+        integrator,
+        CLIENT,
+        "--config",
+        "topic-name=orders",
+        "--config",
+        roles,
+    ]);
     let consumer = "extra-user-roles=consumer";
-    model.ok(&["deploy", integrator, PREFIXED, "--config", "topic-name=events*", "--config", consumer]);
+    model.ok(&[
+        "deploy",
+        integrator,
+        PREFIXED,
+        "--config",
+        "topic-name=events*",
+        "--config",
+        consumer,
+    ]);
     model.ok(&["deploy", integrator, ZK_CLIENT, "--config", "database-name=/zk-client"]);
     let kraft = ["--config", "metadata-mode=kraft", "--config", "roles=broker,controller"];
     model.ok(&[&["deploy", kafka, KRAFT, "--resource", kafka_resource][..], &kraft[..]].concat());
-    model.ok(&["deploy", integrator, KRAFT_CLIENT, "--config", "topic-name=audit", "--config", consumer]);
+    model.ok(&[
+        "deploy",
+        integrator,
+        KRAFT_CLIENT,
+        "--config",
+        "topic-name=audit",
+        "--config",
+        consumer,
+    ]);
     model.wait_active(ZOOKEEPER, 3, 240);
     model.ok(&["integrate", KAFKA, ZOOKEEPER]);
     model.ok(&["integrate", ZK_CLIENT, ZOOKEEPER]);
     model.ok(&["integrate", KAFKA, CLIENT]);
     model.ok(&["integrate", KAFKA, PREFIXED]);
-    model.ok(&["integrate", &format!("{KRAFT}:kafka-client"), &format!("{KRAFT_CLIENT}:kafka")]);
+    model.ok(&[
+        "integrate",
+        &format!("{KRAFT}:kafka-client"),
+        &format!("{KRAFT_CLIENT}:kafka"),
+    ]);
 }
 
 /// Waits for `unit`'s kafka credentials satisfying `ok`.
@@ -125,7 +153,11 @@ fn honest_status_and_internal_users(model: &Model) -> Sessions {
     let root = super_login.session(&hosts).unwrap();
     let kafka_login = zk::chroot_owner(model, &zk_units[0].name, &root, CHROOT).unwrap();
     let zk_relation = model.relation_id(&format!("{KAFKA}/0"), "zookeeper").unwrap();
-    assert_eq!(kafka_login.user, format!("relation-{zk_relation}"), "Kafka's ZooKeeper user");
+    assert_eq!(
+        kafka_login.user,
+        format!("relation-{zk_relation}"),
+        "Kafka's ZooKeeper user"
+    );
     let kafka = kafka_login.session(&hosts).unwrap();
     for user in ["admin", "sync"] {
         let stored = eventually(60, &format!("internal user {user}"), || {
@@ -156,7 +188,9 @@ fn client_user_and_acls(model: &Model, s: &Sessions) -> (KafkaCredentials, u32) 
     // The answer's secrets travel as secret URIs; no password in plain relation data.
     let relation = model.relation(&unit, "kafka").unwrap();
     let published = &relation["application-data"];
-    assert!(published["secret-user"].as_str().is_some_and(|u| u.starts_with("secret:")));
+    assert!(published["secret-user"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("secret:")));
     assert!(published.get("password").is_none(), "{published}");
 
     // The credential: Kafka's JSON, SCRAM-SHA-512 from the password the client received.
@@ -164,12 +198,17 @@ fn client_user_and_acls(model: &Model, s: &Sessions) -> (KafkaCredentials, u32) 
         znodes::user(&s.kafka, &user)?.ok_or_else(|| "absent".to_owned())
     });
     assert!(
-        stored.json.starts_with(r#"{"version":1,"config":{"SCRAM-SHA-512":"salt="#),
+        stored
+            .json
+            .starts_with(r#"{"version":1,"config":{"SCRAM-SHA-512":"salt="#),
         "{}",
         stored.json
     );
     assert_eq!(stored.stored.iterations, 4096);
-    assert!(stored.matches(&creds.password), "StoredKey/ServerKey recomputed from the password");
+    assert!(
+        stored.matches(&creds.password),
+        "StoredKey/ServerKey recomputed from the password"
+    );
     assert!(!stored.matches("not-the-password"));
 
     // The ACLs, as AclAuthorizer stores them.
@@ -180,7 +219,10 @@ fn client_user_and_acls(model: &Model, s: &Sessions) -> (KafkaCredentials, u32) 
     };
     let mut expected = ops(&topic, &["Create", "Write", "Describe", "Read"]);
     expected.extend(ops(&group, &["Read"]));
-    assert_eq!(znodes::principal_acls(&s.kafka, &format!("User:{user}")).unwrap(), expected);
+    assert_eq!(
+        znodes::principal_acls(&s.kafka, &format!("User:{user}")).unwrap(),
+        expected
+    );
     let entries = znodes::acls(&s.kafka, &topic).unwrap().unwrap();
     assert!(entries.contains(&allow(&user, "Write")), "{entries:?}");
     let notices = znodes::children(&s.kafka, &format!("{CHROOT}/config/changes")).unwrap();
@@ -236,7 +278,11 @@ fn rotations(model: &Model, s: &Sessions, creds: &KafkaCredentials, id: u32) {
     let key = format!("{user}-password");
     let new = model.action_value(&leader, "set-password", &[&format!("username={user}")], &key);
     assert_ne!(new, creds.password);
-    assert_eq!(model.secret_revision(&label), Some(before + 1), "a new revision of {label}");
+    assert_eq!(
+        model.secret_revision(&label),
+        Some(before + 1),
+        "a new revision of {label}"
+    );
     wait_credentials(model, &format!("{CLIENT}/0"), |c| c.password == new);
     let stored = znodes::user(&s.kafka, user).unwrap().unwrap();
     assert!(stored.matches(&new) && !stored.matches(&creds.password));
@@ -247,7 +293,10 @@ fn rotations(model: &Model, s: &Sessions, creds: &KafkaCredentials, id: u32) {
     let password = "e2e-Admin-rotated-7";
     assert!(!znodes::user(&s.kafka, "admin").unwrap().unwrap().matches(password));
     let params = ["username=admin", &format!("password={password}")];
-    assert_eq!(model.action_value(&leader, "set-password", &params, "admin-password"), password);
+    assert_eq!(
+        model.action_value(&leader, "set-password", &params, "admin-password"),
+        password
+    );
     assert!(znodes::user(&s.kafka, "admin").unwrap().unwrap().matches(password));
     assert_eq!(model.secret_revision(&internal), Some(before + 1));
     // Every unit takes the new password; still honest about the broker, no hook error.

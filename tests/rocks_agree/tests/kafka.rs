@@ -75,7 +75,7 @@ fn inputs() -> BrokerInputs {
         heap: Heap::for_profile("production"),
         proxy: Proxy::default(),
         jmx_exporter: true,
-        java_home: assemble::JAVA_HOME.to_owned(),
+        java_home: assemble::JAVA_HOME.map(str::to_owned),
     }
 }
 

@@ -22,8 +22,8 @@
 pub mod artifacts;
 pub mod clients;
 pub mod model;
-pub mod znodes;
 pub mod zk;
+pub mod znodes;
 
 use std::time::{Duration, Instant};
 

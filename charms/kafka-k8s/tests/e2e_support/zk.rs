@@ -78,7 +78,9 @@ pub fn sasl_users(admin: &Admin, path: &str) -> Result<Vec<String>, String> {
 /// The password `user` has in the `Server` section of `zk_unit`'s JAAS file.
 pub fn jaas_password(model: &Model, zk_unit: &str, user: &str) -> Result<String, String> {
     let pebble = Client::new(model.pebble_socket(zk_unit, CONTAINER)).map_err(|e| e.to_string())?;
-    let bytes = pebble.pull(SERVER_JAAS).map_err(|e| format!("pull {SERVER_JAAS}: {e}"))?;
+    let bytes = pebble
+        .pull(SERVER_JAAS)
+        .map_err(|e| format!("pull {SERVER_JAAS}: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
     let server = text
         .split_once("Server {")

@@ -67,7 +67,11 @@ pub fn parse_user(data: &[u8]) -> Result<UserCredential, String> {
         .as_str()
         .ok_or_else(|| format!("no config.SCRAM-SHA-512: {json}"))?
         .to_owned();
-    let keys: Vec<&str> = text.split(',').filter_map(|kv| kv.split_once('=')).map(|(k, _)| k).collect();
+    let keys: Vec<&str> = text
+        .split(',')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, _)| k)
+        .collect();
     if keys != ["salt", "stored_key", "server_key", "iterations"] {
         return Err(format!("not Kafka's credential layout: keys {keys:?}"));
     }
@@ -119,7 +123,10 @@ pub fn acls(admin: &Admin, path: &str) -> Result<Option<BTreeSet<Entry>>, String
 /// prefixed) under the chroot.
 pub fn principal_acls(admin: &Admin, principal: &str) -> Result<BTreeSet<(String, String)>, String> {
     let mut out = BTreeSet::new();
-    for root in [format!("{CHROOT}/kafka-acl"), format!("{CHROOT}/kafka-acl-extended/prefixed")] {
+    for root in [
+        format!("{CHROOT}/kafka-acl"),
+        format!("{CHROOT}/kafka-acl-extended/prefixed"),
+    ] {
         for resource_type in children(admin, &root)? {
             let dir = format!("{root}/{resource_type}");
             for name in children(admin, &dir)? {

@@ -6,8 +6,8 @@
 //! charm plus the hook tools it reaped) and appends one line per hook to a samples file. When
 //! a `count` marker exists, the script also puts shims first on `PATH` that log each hook-tool
 //! call before running the real tool — a separate pass, so the shims' cost never shows in the
-//! timings — and measures one `is-leader` call on its own, since `getrusage`'s peak RSS is the
-//! largest of the charm and the tools it ran, not the charm's alone.
+//! timings — and measures one `is-leader` call on its own: `getrusage` adds the tools' CPU to
+//! the charm's, and its peak RSS is the largest of the charm and the tools, not the charm's.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -25,7 +25,7 @@ res=$('@MEASURE@' __measure ./bin/zookeeper-k8s)
 if [ -n "${ZKB_CALLS:-}" ]; then
   calls=$(wc -l < "$ZKB_CALLS" | tr -d ' ')
   tools=$(sort "$ZKB_CALLS" | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
-  tool=$('@MEASURE@' __measure '@TOOLS@/is-leader' | cut -d' ' -f3)
+  tool=$('@MEASURE@' __measure '@TOOLS@/is-leader' | awk '{print $1 ":" $2 ":" $3}')
   rm -f "$ZKB_CALLS"
 fi
 echo "$JUJU_UNIT_NAME $JUJU_DISPATCH_PATH ${res:-0 0 0 1} $calls ${tools:--} ${tool:--}" >> "$M/samples"
@@ -54,8 +54,31 @@ pub(crate) struct Sample {
     pub(crate) calls: Option<u64>,
     /// Calls per tool (count pass only).
     pub(crate) tools: BTreeMap<String, u64>,
-    /// Peak RSS of one `is-leader` call on its own, KiB (count pass only).
-    pub(crate) tool_rss_kib: Option<u64>,
+    /// One `is-leader` call on its own (count pass only).
+    pub(crate) tool: Option<ToolCall>,
+}
+
+/// What one hook-tool process costs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ToolCall {
+    /// Start to exit.
+    pub(crate) wall: Duration,
+    /// User + system CPU.
+    pub(crate) cpu: Duration,
+    /// Peak RSS, KiB.
+    pub(crate) rss_kib: u64,
+}
+
+fn parse_tool(text: &str) -> Option<ToolCall> {
+    let mut fields = text.split(':').map(str::parse::<u64>);
+    let (Some(Ok(wall)), Some(Ok(cpu)), Some(Ok(rss))) = (fields.next(), fields.next(), fields.next()) else {
+        return None;
+    };
+    Some(ToolCall {
+        wall: Duration::from_nanos(wall),
+        cpu: Duration::from_micros(cpu),
+        rss_kib: rss,
+    })
 }
 
 /// The scratch directory holding the samples, the shims and the count marker.
@@ -129,6 +152,6 @@ fn parse(line: &str) -> Option<Sample> {
         code: code.parse().ok()?,
         calls: calls.parse().ok(),
         tools,
-        tool_rss_kib: tool.parse().ok(),
+        tool: parse_tool(tool),
     })
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::hooks::Sample;
+use super::hooks::{Sample, ToolCall};
 
 /// Sizes of what ships.
 pub(crate) struct Sizes {
@@ -108,9 +108,18 @@ pub(crate) fn print(samples: &[Sample], sizes: &Sizes, deploys: &[(Duration, usi
             }
         }
     }
-    let tool_rss = samples.iter().filter_map(|s| s.tool_rss_kib).max();
-    if let Some(rss) = tool_rss {
-        println!("  one hook tool (is-leader) on its own: peak RSS {}", mib(rss));
+    let mut tools: Vec<ToolCall> = samples.iter().filter_map(|s| s.tool).collect();
+    tools.sort_by_key(|t| t.cpu);
+    if let Some(tool) = tools.get(tools.len() / 2) {
+        let rss = tools.iter().map(|t| t.rss_kib).max().unwrap_or(0);
+        println!(
+            "  one hook tool (is-leader) on its own, median of {}: wall {}, CPU {}, peak RSS {}",
+            tools.len(),
+            ms(tool.wall),
+            ms(tool.cpu),
+            mib(rss)
+        );
+        println!("  (so the charm's own CPU is roughly the hook's CPU minus calls × the tool's CPU)");
     }
     println!();
     println!(
