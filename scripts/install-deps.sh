@@ -16,10 +16,16 @@ if [ "${#need_apt[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! python3 -c 'import jsonschema' >/dev/null 2>&1; then
-  echo "== pip install jsonschema"
-  python3 -m pip install -q jsonschema
-fi
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || { apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+
+# jsonschema: contract tests validate databags with the reference's validate.py;
+# cryptography: the tls interop tests re-serialise our CSRs with Python's library.
+for module in jsonschema cryptography; do
+  if ! python3 -c "import $module" >/dev/null 2>&1; then
+    echo "== pip install $module"
+    python3 -m pip install -q "$module"
+  fi
+done
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "cargo is required (rustup toolchain)" >&2
