@@ -61,7 +61,16 @@ cleanup() {
 trap cleanup EXIT
 
 progress "deploy the Kafka bundle (zookeeper-k8s x3 on Debian's ZooKeeper, kafka-k8s, stand-ins) with the local overlay"
-"$lm" deploy bundles/kafka-k8s/bundle.yaml --overlay bundles/kafka-k8s/local.yaml
+# The local overlay points at the charm crates; this one points at the archives just packed,
+# so the model deploys exactly what step 3 built instead of packing again.
+packed="$root/target/main-job-packed.yaml"
+{
+  echo "applications:"
+  for app in zookeeper-k8s kafka-k8s self-signed-certificates data-integrator; do
+    printf '  %s:\n    charm: %s\n' "$app" "$root/target/charms/${app}_amd64.charm"
+  done
+} > "$packed"
+"$lm" deploy bundles/kafka-k8s/bundle.yaml --overlay bundles/kafka-k8s/local.yaml --overlay "$packed"
 
 progress "wait for the model to settle (TLS relations come with the bundle: ZooKeeper switches to TLS in rolling steps)"
 "$lm" wait-for-idle --timeout 900 --tolerate-errors || true

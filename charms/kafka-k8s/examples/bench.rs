@@ -240,6 +240,26 @@ fn run(options: &Options) -> Result<(), String> {
     if options.build {
         build()?;
     }
+    if !Path::new("/usr/share/java/zookeeper.jar").exists() {
+        return Err("Debian's zookeeper package is not installed (scripts/install-deps.sh)".to_owned());
+    }
+    let scratch = std::env::temp_dir().join(format!("kafka-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let result = (|| {
+        if options.hooks {
+            hooks_and_size(&scratch, options.samples)?;
+        }
+        eprintln!("creating {} client users in a real ZooKeeper…", options.users);
+        let figures = users::run(&scratch, options.users)?;
+        report::print_users(&figures);
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// Packs the release charms, measures the hooks in a model, prints the hook table and sizes.
+fn hooks_and_size(scratch: &Path, samples: usize) -> Result<(), String> {
     let release = release_dir();
     let tool = |name: &str| release.join(name);
     let (local_model, charm_pack, measure) = (tool("local-model"), tool("charm-pack"), tool("charm-bench"));
@@ -249,34 +269,18 @@ fn run(options: &Options) -> Result<(), String> {
             return Err(format!("{} is missing; run without --no-build", path.display()));
         }
     }
-    if !Path::new("/usr/share/java/zookeeper.jar").exists() {
-        return Err("Debian's zookeeper package is not installed (scripts/install-deps.sh)".to_owned());
+    let dirs = [
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        workspace().join("charms").join(ZOOKEEPER),
+        workspace().join("charms/stand-ins").join(CLIENT),
+    ];
+    let mut charms = binaries.clone();
+    for ((charm, dir), binary) in charms.iter_mut().zip(&dirs).zip(&binaries) {
+        *charm = pack(&charm_pack, dir, binary, scratch)?;
     }
-    let scratch = std::env::temp_dir().join(format!("kafka-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
-    let result = (|| {
-        let dirs = [
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")),
-            workspace().join("charms").join(ZOOKEEPER),
-            workspace().join("charms/stand-ins").join(CLIENT),
-        ];
-        let mut charms = binaries.clone();
-        for ((charm, dir), binary) in charms.iter_mut().zip(&dirs).zip(&binaries) {
-            *charm = pack(&charm_pack, dir, binary, &scratch)?;
-        }
-        let sizes = report::Sizes::of(&charms[0], &binaries[0])?;
-        let samples = if options.hooks {
-            eprintln!("measuring kafka-k8s hooks in the local model…");
-            measure_hooks(&local_model, &charms, &measure, &scratch, options.samples)?
-        } else {
-            Vec::new()
-        };
-        eprintln!("creating {} client users in a real ZooKeeper…", options.users);
-        let figures = users::run(&scratch, options.users)?;
-        report::print_hooks(&samples, &sizes);
-        report::print_users(&figures);
-        Ok(())
-    })();
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+    let sizes = report::Sizes::of(&charms[0], &binaries[0])?;
+    eprintln!("measuring kafka-k8s hooks in the local model…");
+    let samples = measure_hooks(&local_model, &charms, &measure, scratch, samples)?;
+    report::print_hooks(&samples, &sizes);
+    Ok(())
 }

@@ -192,7 +192,15 @@ pub fn update_restart_lock<C: Charm, A: AdminConnector>(
     cluster: &mut Cluster,
 ) -> Result<(), Error> {
     let app = cluster.app.clone();
-    let servers = cluster.servers();
+    // Only members restart: a joiner (not yet promoted) runs with the dynamic file ZooKeeper
+    // rewrote from the leader's membership, which does not list it, so restarting it before
+    // its promotion fails ("My id N not in the peer list"); it restarts once promoted.
+    let added = cluster.app_data.added();
+    let servers: Vec<&crate::peers::Server> = cluster
+        .servers()
+        .into_iter()
+        .filter(|s| added.contains(&s.number))
+        .collect();
     let mut healthy = |s: &crate::peers::Server| probe(admin, &s.client_address(&app)).is_healthy();
     let change = restart::decide(cluster.app_data.restart_lock(), &servers, &mut healthy);
     let value = match change {

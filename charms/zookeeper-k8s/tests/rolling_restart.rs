@@ -133,6 +133,35 @@ fn a_holder_that_does_not_rejoin_keeps_the_lock() {
 }
 
 #[test]
+fn a_joiner_restarts_only_once_promoted() {
+    // Unit 1 started as an observer and serves, but the leader cannot promote it yet (no
+    // session). ZooKeeper has rewritten the joiner's dynamic file from the leader's
+    // membership, which does not list it: a restart now would fail with "My id 2 not in the
+    // peer list" (seen in the e2e tests). So it may not take the restart lock until promoted.
+    let mut sim = Sim::new(2, 0);
+    with_zk(|zk| zk.refuse_connections = Some("no sessions in this test".to_owned()));
+    sim.settle(10);
+    assert!(sim.running(1));
+    assert_eq!(sim.app_bag.get("1"), None, "unit 1 is not a member yet");
+    let (before0, before1) = (restarts(&sim, 0), restarts(&sim, 1));
+    sim.set_config("tick-time", 3000);
+    sim.settle(10);
+    assert!(restarts(&sim, 0) > before0, "the member restarted");
+    assert_eq!(restarts(&sim, 1), before1, "the joiner restarted before its promotion");
+    assert_ne!(lock(&sim).as_deref(), Some("zookeeper-k8s/1"));
+
+    // Once promoted it restarts with the new configuration.
+    with_zk(|zk| zk.refuse_connections = None);
+    sim.settle(10);
+    assert_eq!(sim.app_bag.get("1").map(String::as_str), Some("added"));
+    assert!(restarts(&sim, 1) > before1);
+    assert!(sim
+        .file(1, "/etc/zookeeper/zoo.cfg")
+        .expect("zoo.cfg")
+        .contains("tickTime=3000\n"));
+}
+
+#[test]
 fn log_level_changes_apply_without_a_restart() {
     let mut sim = Sim::new(1, 0);
     sim.settle(4);

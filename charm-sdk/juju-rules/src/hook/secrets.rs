@@ -75,7 +75,7 @@ impl Hook {
             SecretOwner::Unit => SecretOwnerRef::Unit(unit.clone()),
         };
         if let Some(label) = &args.label {
-            self.check_label_free(model, label, None)?;
+            self.check_label_free(model, label, &owner, None)?;
         }
         let id = model.allocate_secret_id();
         let uri = SecretUri::new(format!("secret:{id}")).map_err(|e| RuleError::not_valid(e.to_string()))?;
@@ -203,7 +203,10 @@ impl Hook {
             check_secret_content(content, &model.limits)?;
         }
         if let Some(label) = &args.label {
-            self.check_label_free(model, label, Some(uri.id()))?;
+            let owner = self.secrets_view(model).get(uri.id()).map(|s| s.owner.clone());
+            if let Some(owner) = owner {
+                self.check_label_free(model, label, &owner, Some(uri.id()))?;
+            }
         }
         let expire = self.parse_expire(model, args.expire.as_deref())?;
         self.ops.push(Op::SecretUpdate {
@@ -379,10 +382,27 @@ impl Hook {
             })
     }
 
-    fn check_label_free(&self, model: &Model, label: &str, except: Option<&str>) -> RuleResult<()> {
-        let taken = self.secrets_view(model).values().any(|s| {
-            Some(s.id()) != except && s.owner.app() == Some(self.ctx.unit.app()) && s.label.as_deref() == Some(label)
-        });
+    /// Owner labels are unique per owner: every unit of an application may give its own
+    /// unit-owned secret the same label (data-platform charms do: `cluster.<app>.unit`), but
+    /// from one unit's point of view a label must name one secret, so its own unit secrets
+    /// and its application's secrets share one namespace.
+    fn check_label_free(
+        &self,
+        model: &Model,
+        label: &str,
+        owner: &SecretOwnerRef,
+        except: Option<&str>,
+    ) -> RuleResult<()> {
+        let unit = &self.ctx.unit;
+        let same_view = |a: &SecretOwnerRef, b: &SecretOwnerRef| {
+            a == b
+                || matches!((a, b), (SecretOwnerRef::App(app), SecretOwnerRef::Unit(u)) | (SecretOwnerRef::Unit(u), SecretOwnerRef::App(app))
+                    if u == unit && app == unit.app())
+        };
+        let taken = self
+            .secrets_view(model)
+            .values()
+            .any(|s| Some(s.id()) != except && same_view(&s.owner, owner) && s.label.as_deref() == Some(label));
         if taken {
             return Err(RuleError::not_valid(format!(
                 "secret with label {label:?} already exists"

@@ -95,6 +95,8 @@ pub(crate) struct Container {
 pub(crate) struct UnitRuntime {
     /// Its loopback address.
     pub(crate) address: Ipv4Addr,
+    /// The machine-wide claim on it (`network::allocate`), released with the unit.
+    pub(crate) address_claim: Option<super::network::AddressClaim>,
     /// Queued steps, in order.
     pub(crate) queue: VecDeque<Item>,
     /// The running hook.
@@ -117,6 +119,7 @@ impl UnitRuntime {
     pub(crate) fn new(address: Ipv4Addr) -> Self {
         Self {
             address,
+            address_claim: None,
             queue: VecDeque::new(),
             running: None,
             failure: None,

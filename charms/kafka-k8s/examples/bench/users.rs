@@ -59,7 +59,7 @@ impl Server {
         std::fs::write(dir.join("jaas.conf"), jaas).map_err(io)?;
         let cfg = format!(
             "tickTime=2000\ndataDir={}/data\nclientPort={port}\nclientPortAddress=127.0.0.1\n\
-             admin.enableServer=false\n4lw.commands.whitelist=ruok\n\
+             admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n\
              authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider\n\
              enforce.auth.enabled=true\nenforce.auth.schemes=sasl\n",
             dir.display()
@@ -82,7 +82,10 @@ impl Server {
             .map_err(|e| format!("starting java: {e}"))?;
         let server = Server { child, port, dir };
         let start = Instant::now();
-        while !four_letter_word(&server.addr(), "ruok", Duration::from_secs(1)).is_ok_and(|r| r == "imok") {
+        let serving = |addr: &str| {
+            four_letter_word(addr, "srvr", Duration::from_secs(1)).is_ok_and(|r| r.contains("Mode: standalone"))
+        };
+        while !serving(&server.addr()) {
             if start.elapsed() > Duration::from_secs(60) {
                 let log = std::fs::read_to_string(server.dir.join("zk.log")).unwrap_or_default();
                 return Err(format!("ZooKeeper did not start:\n{log}"));

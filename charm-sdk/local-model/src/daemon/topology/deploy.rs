@@ -87,7 +87,7 @@ pub(crate) fn deploy(shared: &Arc<Shared>, ctl: &mut Controller, req: DeployRequ
 
 /// Gives a unit its address, directories, charm copy and workloads.
 pub(super) fn create_unit(shared: &Arc<Shared>, ctl: &mut Controller, unit: &UnitName) -> Result<()> {
-    let address = network::allocate(ctl);
+    let (address, claim) = network::allocate(ctl);
     set_address(ctl, unit, address)?;
     let charm_dir = ctl.layout.unit_charm(unit);
     let source = ctl
@@ -104,7 +104,9 @@ pub(super) fn create_unit(shared: &Arc<Shared>, ctl: &mut Controller, unit: &Uni
         let dir = ctl.layout.storage(unit, &id);
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     }
-    ctl.units.insert(unit.clone(), UnitRuntime::new(address));
+    let mut runtime = UnitRuntime::new(address);
+    runtime.address_claim = claim;
+    ctl.units.insert(unit.clone(), runtime);
     network::write_hosts(ctl);
     workload::start_unit(shared, ctl, unit);
     Ok(())
