@@ -66,6 +66,10 @@ pub fn converge<C: Charm>(
     stores_changed: bool,
 ) -> Result<Outcome, Error> {
     if let Some(why) = broker::unavailable(pebble)? {
+        // The rendered configuration is still the charm's answer: write it, so operators
+        // and actions (get-admin-credentials reads client.properties) see it even where no
+        // broker can run.
+        broker::write_files(pebble, desired)?;
         return Ok(Outcome::Unavailable(why));
     }
     let fingerprint = desired.fingerprint();

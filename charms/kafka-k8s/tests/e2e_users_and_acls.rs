@@ -64,9 +64,10 @@ struct Sessions {
     kafka_login: Login,
 }
 
-/// Deploys everything, and relates it once the ensemble has formed: a relation created while
-/// an observer is still joining can wedge that unit (zookeeper-k8s restarts it for the new
-/// JAAS user and ZooKeeper's own dynamic file no longer lists it; see the report).
+/// Deploys everything, and relates it once the ensemble has formed: under load, a relation
+/// created while an observer was still joining once wedged that unit (zookeeper-k8s restarted
+/// it for the new JAAS user with ZooKeeper's own dynamic file, which did not list it yet: "My
+/// id 2 not in the peer list"). That is zookeeper-k8s's to fix, not what this file tests.
 fn deploy(model: &Model) {
     let dir = model.path();
     let (kafka, zookeeper, integrator) = (
@@ -83,38 +84,17 @@ fn deploy(model: &Model) {
     let kafka_resource = "kafka-image=charmed-kafka";
     model.ok(&["deploy", zookeeper, ZOOKEEPER, "-n", "3", "--resource", zk_resource]);
     model.ok(&["deploy", kafka, KAFKA, "-n", "3", "--resource", kafka_resource]);
-    let roles = "extra-user-roles=producer,consumer";
-    model.ok(&[
-        "deploy",
-        integrator,
-        CLIENT,
-        "--config",
-        "topic-name=orders",
-        "--config",
-        roles,
-    ]);
-    let consumer = "extra-user-roles=consumer";
-    model.ok(&[
-        "deploy",
-        integrator,
-        PREFIXED,
-        "--config",
-        "topic-name=events*",
-        "--config",
-        consumer,
-    ]);
-    model.ok(&["deploy", integrator, ZK_CLIENT, "--config", "database-name=/zk-client"]);
+    let client = |app: &str, config: &[&str]| {
+        let mut args = vec!["deploy", integrator, app];
+        config.iter().for_each(|c| args.extend(["--config", c]));
+        model.ok(&args);
+    };
+    client(CLIENT, &["topic-name=orders", "extra-user-roles=producer,consumer"]);
+    client(PREFIXED, &["topic-name=events*", "extra-user-roles=consumer"]);
+    client(ZK_CLIENT, &["database-name=/zk-client"]);
+    client(KRAFT_CLIENT, &["topic-name=audit", "extra-user-roles=consumer"]);
     let kraft = ["--config", "metadata-mode=kraft", "--config", "roles=broker,controller"];
     model.ok(&[&["deploy", kafka, KRAFT, "--resource", kafka_resource][..], &kraft[..]].concat());
-    model.ok(&[
-        "deploy",
-        integrator,
-        KRAFT_CLIENT,
-        "--config",
-        "topic-name=audit",
-        "--config",
-        consumer,
-    ]);
     model.wait_active(ZOOKEEPER, 3, 240);
     model.ok(&["integrate", KAFKA, ZOOKEEPER]);
     model.ok(&["integrate", ZK_CLIENT, ZOOKEEPER]);
@@ -300,6 +280,7 @@ fn rotations(model: &Model, s: &Sessions, creds: &KafkaCredentials, id: u32) {
     assert!(znodes::user(&s.kafka, "admin").unwrap().unwrap().matches(password));
     assert_eq!(model.secret_revision(&internal), Some(before + 1));
     // Every unit takes the new password; still honest about the broker, no hook error.
+    model.wait_idle(120);
     model.wait_units(KAFKA, 3, 120, says_broker_cannot_run);
 }
 

@@ -248,6 +248,9 @@ fn clients_get_a_private_chroot_then_tls_then_rotated_passwords() {
         }
         None => eprintln!("python3 not found: quorum TLS checked through the working ensemble only"),
     }
+    if let Some(Ok(version)) = tls_handshake(&ca, &units[0].address, zk::SECURE) {
+        eprintln!("client port 2182: {version}");
+    }
     steps.done("TLS clients work with the provider's CA; quorum ports speak TLS");
 
     // 3. Password rotation while a client writes over TLS.

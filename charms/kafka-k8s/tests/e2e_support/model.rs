@@ -1,9 +1,11 @@
 //! A local model for one test file: `up` on creation, `destroy` on drop (also on panic).
 //!
-//! Units of every model get the same loopback addresses (127.0.1.1, .2, …) and ZooKeeper's
-//! fixed ports, so two models must not run at once: [`Model::up`] first takes the machine-wide
-//! lock zookeeper-k8s's end-to-end tests and benchmark take too — a listening socket on a fixed
-//! loopback port, released by the kernel however the process ends.
+//! The local model keeps the loopback addresses of concurrent models apart (it claims each
+//! 127.0.1.N machine-wide and skips addresses something listens on), but two models of three
+//! ZooKeeper JVMs each would still fight for two cores and make every timeout a lottery, so
+//! [`Model::up`] first takes the machine-wide lock zookeeper-k8s's end-to-end tests and
+//! benchmark take too — a listening socket on a fixed loopback port, released by the kernel
+//! however the process ends.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;

@@ -1,8 +1,8 @@
 //! A local model for the benchmark: the CLI, status polling, and teardown on drop.
 //!
 //! The benchmark's own small driver (Result-based, no panics) rather than the e2e tests'
-//! support module, which asserts. It takes the same machine-wide lock (a listener on
-//! 127.0.0.1:47231) because every model gives its units the same 127.0.1.N addresses.
+//! support module, which asserts. It takes the same machine-wide lock as the tests (a listener
+//! on 127.0.0.1:47231), so figures are never taken next to an e2e model's JVMs.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

@@ -1,10 +1,9 @@
 //! A local model for one test file: `up` on creation, `destroy` on drop (also on panic).
 //!
-//! Units of every model get the same loopback addresses (127.0.1.1, .2, …) and ZooKeeper's
-//! fixed ports, so two models must not run at once. Cargo runs test binaries one after the
-//! other, but a parallel runner (or the benchmark) could overlap them: [`Model::up`] first
-//! takes a machine-wide lock — a listening socket on a fixed loopback port, released by the
-//! kernel however the process ends.
+//! The local model claims each unit address machine-wide, so models can run side by side;
+//! the test files still take a machine-wide lock (a listening socket on a fixed loopback port,
+//! released by the kernel however the process ends) so that a parallel runner, or the
+//! benchmark, never runs two of these three-to-five-JVM models at once on a small machine.
 
 use std::collections::BTreeMap;
 use std::net::TcpListener;
