@@ -112,8 +112,19 @@ fn converge_server<A: AdminConnector>(
 ) -> Result<(), Stop> {
     let me = &cluster.me;
     let address = me.client_address(&cluster.app);
+    // ZooKeeper's own dynamic file, when it lists this server. Before the leader promotes a
+    // joining server, ZooKeeper may point zoo.cfg at the leader's file, which does not list
+    // it yet; restarting with that file fails ("My id N not in the peer list"), so such a
+    // server restarts from the charm's seed file instead, as on its first start.
+    let me_line = format!("server.{}=", me.number + 1);
     let current_dynamic = match workload.read(ZOO_CFG)?.as_deref().and_then(current_dynamic_file) {
-        Some(path) if workload.exists(&path)? => Some(path),
+        Some(path)
+            if workload
+                .read(&path)?
+                .is_some_and(|text| text.lines().any(|l| l.starts_with(&me_line))) =>
+        {
+            Some(path)
+        }
         _ => None,
     };
     let inputs = |dynamic: String| ServerInputs {
