@@ -2,9 +2,9 @@
 `get-admin-credentials`, and Kafka's own command-line tools run in a broker's `kafka` container.
 
 Why the tools run inside the cluster: brokers advertise their pod names
-(`kafka-k8s-<n>.kafka-k8s-endpoints`), which only resolve inside Kubernetes, and the charm
-offers no NodePort or LoadBalancer listener. A Python client on the test machine would reach
-the bootstrap server through a port-forward and then fail on the advertised names. The rock's
+(`kafka-k8s-<n>.kafka-k8s-endpoints`), which only resolve inside Kubernetes, and nothing else
+unless `expose-external=nodeport`. A Python client on the test machine would reach the
+bootstrap server through a port-forward and then fail on the advertised names. The rock's
 `kafka-console-producer.sh`, `kafka-console-consumer.sh`, `kafka-topics.sh` and `kafka-acls.sh`
 are the reference clients, and from a broker's container they use the same network path,
 names and TLS hostname checks as any application in the cluster.
@@ -25,6 +25,7 @@ from helpers import (
     ContainerShell,
     Secret,
     ToolRun,
+    action_section,
     data_integrator_credentials,
     relation_id_of,
     run_action,
@@ -32,6 +33,14 @@ from helpers import (
 
 KAFKA_BIN = "/opt/kafka/bin"
 SERVER_PROPERTIES = "/etc/kafka/server.properties"
+# Written on controller nodes: server.properties plus the controller user (a client config).
+KRAFT_CLIENT_PROPERTIES = "/etc/kafka/kraft-client.properties"
+# The controller listener without TLS (CONTROLLER_SASL_PLAINTEXT_SCRAM_SHA_512).
+CONTROLLER_PORT_PLAIN = 9097
+# KRaft node ids of units with the broker role: the unit number plus 100 (the Python charm's).
+KRAFT_BROKER_ID_OFFSET = 100
+# Kubernetes' default NodePort range.
+NODE_PORTS = range(30000, 32768)
 SCRAM = "SCRAM-SHA-512"
 SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule"
 # Plain and TLS client ports of the SCRAM listener (the Python charm's numbers).
@@ -178,6 +187,12 @@ class KafkaTools:
         arguments += ["--from-beginning", "--timeout-ms", str(idle_ms)]
         return self._run("kafka-console-consumer.sh", arguments, seconds=idle_ms // 1000 + 120)
 
+    def quorum_status(self, bootstrap_controller: str) -> ToolRun:
+        """`kafka-metadata-quorum.sh describe --status` against a controller, logged in as the
+        charm's own quorum commands are (`kraft-client.properties`, only on controller nodes)."""
+        arguments = ["--bootstrap-controller", bootstrap_controller, "--command-config", KRAFT_CLIENT_PROPERTIES]
+        return self._run("kafka-metadata-quorum.sh", [*arguments, "describe", "--status"])
+
     def _admin_tool(self, user: KafkaUser, tool: str, *arguments: str) -> ToolRun:
         return self._run(tool, [*self._connect(user, "--command-config"), *arguments])
 
@@ -218,19 +233,29 @@ def broker_settings(juju: jubilant.Juju, unit: str, *keys: str) -> dict[str, str
     return dict(line.split("=", 1) for line in run.lines() if "=" in line)
 
 
-def assert_round_trip(tools: KafkaTools, user: KafkaUser, topic: str, group_prefix: str) -> None:
-    """`user` produces a fresh batch of messages to `topic` and reads all of them back, in a
-    consumer group of its own under `group_prefix` (the only groups its ACLs allow)."""
+def produce_batch(tools: KafkaTools, user: KafkaUser, topic: str) -> list[str]:
+    """`user` produces a fresh batch of ten messages to `topic`; returns them."""
     batch = secrets.token_hex(4)
     messages = [f"itest-{batch}-{n}" for n in range(10)]
     produced = tools.produce(user, topic, messages)
     assert "Error when sending message" not in produced.output, f"{user.username} could not produce:\n{produced.tail()}"
-    consumed = tools.consume(user, topic, group=f"{group_prefix}itest-{batch}")
+    return messages
+
+
+def assert_reads_back(tools: KafkaTools, user: KafkaUser, topic: str, group_prefix: str, messages: list[str]) -> None:
+    """`user` reads `topic` from the beginning in a consumer group of its own under
+    `group_prefix` (the only groups its ACLs allow) and finds every one of `messages`."""
+    consumed = tools.consume(user, topic, group=f"{group_prefix}itest-{secrets.token_hex(4)}")
     missing = set(messages) - set(consumed.lines())
     assert not missing, (
-        f"{user.username} read back {len(messages) - len(missing)} of {len(messages)} messages of batch "
-        f"{batch}:\n{consumed.tail()}"
+        f"{user.username} read back {len(messages) - len(missing)} of {len(messages)} messages "
+        f"({messages[0]}...):\n{consumed.tail()}"
     )
+
+
+def assert_round_trip(tools: KafkaTools, user: KafkaUser, topic: str, group_prefix: str) -> None:
+    """`user` produces a fresh batch of messages to `topic` and reads all of them back."""
+    assert_reads_back(tools, user, topic, group_prefix, produce_batch(tools, user, topic))
 
 
 def assert_authentication_fails(run: ToolRun, who: str) -> None:
@@ -238,3 +263,27 @@ def assert_authentication_fails(run: ToolRun, who: str) -> None:
     assert any(marker in run.output for marker in AUTHENTICATION_FAILED), (
         f"{who} failed, but not on authentication:\n{run.tail()}"
     )
+
+
+# `CurrentVoters:          [{"id": 100, "directoryId": "...", "endpoints": [...]}, ...]`
+# (Kafka 3.9's MetadataQuorumCommand; before KIP-853 it printed `[100, 101]`).
+CURRENT_VOTERS = re.compile(r"^CurrentVoters:\s*(\[.*\])\s*$", re.MULTILINE)
+
+
+def quorum_voters(tools: KafkaTools, bootstrap_controller: str) -> set[int]:
+    """The node ids of the KRaft quorum's voters, as the quorum itself reports them."""
+    run = tools.quorum_status(bootstrap_controller)
+    assert run.ok, f"kafka-metadata-quorum.sh describe --status failed:\n{run.tail()}"
+    found = CURRENT_VOTERS.search(run.output)
+    assert found, f"describe --status printed no CurrentVoters:\n{run.tail()}"
+    listed = found.group(1)
+    ids = re.findall(r'"id":\s*(\d+)', listed) or re.findall(r"\d+", listed)
+    return {int(node) for node in ids}
+
+
+def listeners(juju: jubilant.Juju, unit: str) -> dict[str, dict[str, str]]:
+    """`get-listeners` of a unit: listener key -> its fields (`scope`, `advertised-listener`, ...)."""
+    results = run_action(juju, unit, "get-listeners")
+    # Juju nests the dotted keys (`<listener>.scope`); action_section also reads them flat.
+    names = {str(key).split(".", 1)[0] for key in results}
+    return {name: action_section(results, name) for name in names}

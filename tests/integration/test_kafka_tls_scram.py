@@ -14,6 +14,11 @@ One model, steps in order (a failed step skips the rest):
 6. The admin password is rotated: the same, for the admin user, and the client is unaffected.
 7. zookeeper-k8s gets certificates too (the bundle's full topology): every broker moves to
    ZooKeeper's TLS port and clients keep working.
+8. `set-tls-private-key` on kafka-k8s/1 with an RSA key made by the test (PEM): that broker's
+   TLS listener presents a certificate for the new key, and clients keep working.
+9. In-place upgrade to the same charm file (`juju trust`, `pre-upgrade-check`, `juju refresh`,
+   `resume-upgrade`): messages produced before it are still there, and the client produces
+   and consumes with the first broker upgraded and after the last.
 
 Passwords are rotated before ZooKeeper moves to TLS because kafka-k8s refuses `set-password`
 while its ZooKeeper speaks TLS (charms/kafka-k8s/src/actions.rs).
@@ -41,6 +46,8 @@ from helpers import (
     ContainerShell,
     ca_certificate,
     eventually,
+    pod_address,
+    run_action,
     units,
     wait_settled,
 )
@@ -52,12 +59,16 @@ from kafka_helpers import (
     KafkaUser,
     admin_user,
     assert_authentication_fails,
+    assert_reads_back,
     assert_round_trip,
     broker_settings,
     kafka_credentials,
+    produce_batch,
     published_user_secret,
     set_password,
 )
+from tls_helpers import assert_serves_key, generate_rsa_key
+from upgrade_helpers import refresh_in_place
 from zookeeper_helpers import CLIENT_PORT_TLS as ZOOKEEPER_TLS_PORT
 
 pytestmark = pytest.mark.incremental
@@ -231,3 +242,39 @@ def test_zookeeper_moves_to_tls_under_running_brokers(
         what="produce and consume after ZooKeeper moved to TLS",
     )
     eventually(lambda: describe_topic(kafka_tools, scenario.admin), what="admin tools after ZooKeeper moved to TLS")
+
+
+def test_set_tls_private_key_changes_the_served_certificate(
+    juju: jubilant.Juju, kafka_tools: KafkaTools, scenario: SimpleNamespace
+) -> None:
+    unit = f"{KAFKA}/1"
+    key = generate_rsa_key()
+    # The key reaches the action through jubilant's --params file, never the command line.
+    run_action(juju, unit, "set-tls-private-key", {"internal-key": key.reveal()})
+
+    eventually(
+        lambda: assert_serves_key(kafka_tools.shell, pod_address(unit), CLIENT_PORT_TLS, key),
+        what=f"{unit} presenting a certificate for the new key",
+    )
+    wait_settled(juju, *ALL_APPS)
+    eventually(
+        lambda: assert_round_trip(kafka_tools, scenario.client, TOPIC, scenario.group_prefix),
+        what="produce and consume after the key change",
+    )
+
+
+def test_in_place_upgrade_keeps_the_client_working(
+    juju: jubilant.Juju, kafka_charm: Path, kafka_image: str, kafka_tools: KafkaTools, scenario: SimpleNamespace
+) -> None:
+    client, prefix = scenario.client, scenario.group_prefix
+    before = produce_batch(kafka_tools, client, TOPIC)
+
+    def client_works() -> None:
+        eventually(
+            lambda: assert_reads_back(kafka_tools, client, TOPIC, prefix, before),
+            what="reading what was produced before the upgrade",
+        )
+        eventually(lambda: assert_round_trip(kafka_tools, client, TOPIC, prefix), what="produce and consume")
+
+    refresh_in_place(juju, KAFKA, kafka_charm, {"kafka-image": kafka_image}, *ALL_APPS, clients_work=client_works)
+    eventually(lambda: describe_topic(kafka_tools, scenario.admin), what="admin tools after the upgrade")

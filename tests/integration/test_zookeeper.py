@@ -11,6 +11,12 @@ One model, steps in order (a failed step skips the rest):
    and over TLS the client still reads its data and the quorum still has three members.
 5. The super password is rotated: get-super-password shows the new one, and every server
    accepts it and refuses the old one.
+6. `set-tls-private-key` on zookeeper-k8s/1 with an RSA key made by the test (base64 PEM):
+   that server's TLS port presents a certificate for the new key, and the quorum and the
+   client's data are intact.
+7. In-place upgrade to the same charm file (`juju trust`, `pre-upgrade-check`, `juju refresh`,
+   `resume-upgrade`): the client reads its data over TLS and the quorum has three members
+   with the first server upgraded and after the last.
 
 Sessions are ZooKeeper's own zkCli.sh in the `zookeeper` container of zookeeper-k8s/0
 (zookeeper_helpers says why); no password is ever passed on a command line or printed.
@@ -35,6 +41,8 @@ from helpers import (
     Secret,
     ca_certificate,
     eventually,
+    pod_address,
+    run_action,
     units,
     wait_settled,
 )
@@ -51,6 +59,8 @@ from zookeeper_helpers import (
     super_password,
     zookeeper_credentials,
 )
+from tls_helpers import assert_serves_key, base64_pem, generate_rsa_key
+from upgrade_helpers import refresh_in_place
 
 pytestmark = pytest.mark.incremental
 
@@ -176,3 +186,44 @@ def test_rotated_super_password(juju: jubilant.Juju, zk_cli: ZkCli, scenario: Si
             what=f"{server} refusing the old super password",
         )
     assert_reads(zk_cli, f"{scenario.tls_ensemble}{CHROOT}", PROBE, scenario.payload, user=scenario.client, tls=True)
+    scenario.superuser = new
+
+
+def assert_quorum_and_data_intact(cli: ZkCli, scenario: SimpleNamespace) -> None:
+    assert_reads(cli, f"{scenario.tls_ensemble}{CHROOT}", PROBE, scenario.payload, user=scenario.client, tls=True)
+    assert_three_voting_members(cli, scenario.tls_ensemble, scenario.superuser, tls=True)
+
+
+def test_set_tls_private_key_changes_the_served_certificate(
+    juju: jubilant.Juju, zk_cli: ZkCli, scenario: SimpleNamespace
+) -> None:
+    unit = f"{ZOOKEEPER}/1"
+    key = generate_rsa_key()
+    # The base64 form of the PEM (kafka's scenario gives the PEM itself), through jubilant's
+    # --params file, never the command line.
+    run_action(juju, unit, "set-tls-private-key", {"internal-key": base64_pem(key).reveal()})
+
+    eventually(
+        lambda: assert_serves_key(zk_cli.shell, pod_address(unit), CLIENT_PORT_TLS, key),
+        what=f"{unit} presenting a certificate for the new key",
+    )
+    wait_settled(juju, ZOOKEEPER, DATA_INTEGRATOR, CERTIFICATES)
+    eventually(lambda: assert_quorum_and_data_intact(zk_cli, scenario), what="quorum and data after the key change")
+
+
+def test_in_place_upgrade_keeps_the_quorum_and_the_data(
+    juju: jubilant.Juju, zookeeper_charm: Path, zookeeper_image: str, zk_cli: ZkCli, scenario: SimpleNamespace
+) -> None:
+    def clients_work() -> None:
+        eventually(lambda: assert_quorum_and_data_intact(zk_cli, scenario), what="quorum and client data")
+
+    refresh_in_place(
+        juju,
+        ZOOKEEPER,
+        zookeeper_charm,
+        {"zookeeper-image": zookeeper_image},
+        ZOOKEEPER,
+        DATA_INTEGRATOR,
+        CERTIFICATES,
+        clients_work=clients_work,
+    )

@@ -7,10 +7,17 @@
 //! operator sees points at the right integration, and [`Error::into_stop`] decides whether
 //! it is "not yet" (Waiting) or "needs a human" (Blocked).
 //!
+//! The TLS libraries ([`crate::tls`], [`crate::certificate_transfer`]) use the same type:
+//! their variants ([`Error::RemoteData`], [`Error::CertificateRequest`], [`Error::Crypto`],
+//! [`Error::Keystore`], [`Error::Io`]) say which side is at fault (remote data, our own
+//! request, crypto, files) so a charm can map them to Blocked or a retry without parsing
+//! messages.
+//!
 //! Messages name keys, never values: a legacy provider keeps passwords in plain databag
 //! keys, and a secret's content must not reach `juju status` or the debug log.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use charm_sdk::{Relation, Stop};
 use juju_model::{AppName, RelationId};
@@ -77,8 +84,9 @@ impl fmt::Display for BagSide {
     }
 }
 
-/// Everything an interface library can meet: bad remote data, unreadable secrets, SDK
-/// failures. Never carries a databag value or secret content.
+/// Everything an interface library can meet: bad remote data, unreadable secrets, invalid
+/// certificate requests, crypto and keystore failures, SDK failures. Never carries a
+/// databag value, secret content or key material.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A key the protocol needs is absent: the other side has not written it yet.
@@ -156,6 +164,39 @@ pub enum Error {
         #[source]
         source: charm_sdk::Error,
     },
+    /// A TLS databag holds data that is not what the interface defines: malformed JSON, a
+    /// wrong type, a PEM that does not parse. `what` names the relation, bag and key.
+    #[error("invalid relation data in {what}: {message}")]
+    RemoteData {
+        /// Where the data came from (`certificates:3 app data key "certificates"`).
+        what: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The certificate request the charm asked for is not valid (no name at all, an
+    /// unparsable IP address, a DNS name that is not IA5).
+    #[error("invalid certificate request: {0}")]
+    CertificateRequest(String),
+    /// Key generation, signing, or parsing of a PEM/X.509 object failed.
+    #[error("{what}: {message}")]
+    Crypto {
+        /// The object or operation.
+        what: String,
+        /// The underlying library's message (never key material).
+        message: String,
+    },
+    /// Building or reading a PKCS#12 keystore failed.
+    #[error("keystore: {0}")]
+    Keystore(String),
+    /// Writing a key, certificate or keystore file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -168,7 +209,13 @@ impl Error {
             | Error::UnreadableSecret { relation, .. }
             | Error::Invalid { relation, .. }
             | Error::SdkOn { relation, .. } => Some(&**relation),
-            Error::Sdk(_) | Error::Input(_) => None,
+            Error::Sdk(_)
+            | Error::Input(_)
+            | Error::RemoteData { .. }
+            | Error::CertificateRequest(_)
+            | Error::Crypto { .. }
+            | Error::Keystore(_)
+            | Error::Io { .. } => None,
         }
     }
 
@@ -181,8 +228,9 @@ impl Error {
     /// The status this error should end reconcile with:
     /// - missing keys: `Waiting` ("waiting for kafka-client:3 (kafka-k8s): …");
     /// - bad remote data or an unreadable secret: `Blocked` naming the relation;
-    /// - an invalid request from the charm itself: `Blocked`;
+    /// - an invalid request from the charm itself (including a certificate request): `Blocked`;
     /// - unusable charm input (rule files, dashboards): `Failed`, it is a bug;
+    /// - crypto, keystore and file failures: `Failed` (Juju retries);
     /// - SDK failures: `Failed` (the hook exits 1 and Juju retries), except what the SDK
     ///   itself turns into a status (invalid config).
     pub fn into_stop(self) -> Stop {
@@ -195,8 +243,13 @@ impl Error {
             e @ (Error::MalformedJson { .. }
             | Error::WrongType { .. }
             | Error::UnreadableSecret { .. }
-            | Error::Invalid { .. }) => Stop::blocked(e.to_string()),
+            | Error::Invalid { .. }
+            | Error::RemoteData { .. }
+            | Error::CertificateRequest(_)) => Stop::blocked(e.to_string()),
             Error::Input(message) => Stop::Failed(charm_sdk::Error::msg(message)),
+            e @ (Error::Crypto { .. } | Error::Keystore(_) | Error::Io { .. }) => {
+                Stop::Failed(charm_sdk::Error::msg(e.to_string()))
+            }
             Error::Sdk(e) => Stop::from(e),
             Error::SdkOn { relation, source } => Stop::from(charm_sdk::Error::Context {
                 context: format!("relation {relation}"),
@@ -256,6 +309,26 @@ impl Error {
             message: message.into(),
         }
     }
+
+    pub(crate) fn remote(what: impl Into<String>, message: impl fmt::Display) -> Self {
+        Error::RemoteData {
+            what: what.into(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn crypto(what: impl Into<String>, message: impl fmt::Display) -> Self {
+        Error::Crypto {
+            what: what.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<rcgen::Error> for Error {
+    fn from(e: rcgen::Error) -> Self {
+        Error::crypto("rcgen", e)
+    }
 }
 
 impl From<Error> for Stop {
@@ -263,6 +336,9 @@ impl From<Error> for Stop {
         error.into_stop()
     }
 }
+
+/// Lets `result.or_waiting("…")?` turn any interface error into a status.
+impl charm_sdk::stop::Unready for Error {}
 
 /// serde_json's message can quote the offending token; keep only its category.
 fn category(err: &serde_json::Error) -> &'static str {
@@ -316,6 +392,40 @@ mod tests {
                 assert!(s.message.contains("requested-secrets"));
             }
             Stop::Failed(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn tls_failures_block_on_bad_data_or_requests_and_fail_otherwise() {
+        let blocked = [
+            Error::remote("certificates:3 app data key \"certificates\"", "not a list"),
+            Error::CertificateRequest("no subject and no SAN".into()),
+        ];
+        for e in blocked {
+            let text = e.to_string();
+            assert!(e.relation().is_none());
+            match e.into_stop() {
+                Stop::Unready(s) => {
+                    assert_eq!(s.kind, StatusKind::Blocked);
+                    assert_eq!(s.message, text);
+                }
+                Stop::Failed(f) => panic!("{f}"),
+            }
+        }
+        let failed = [
+            Error::crypto("CSR", "bad signature"),
+            Error::Keystore("a keystore needs at least the leaf certificate".into()),
+            Error::Io {
+                path: "/tmp/x/server.pem".into(),
+                source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+            },
+        ];
+        for e in failed {
+            let text = e.to_string();
+            match e.into_stop() {
+                Stop::Failed(f) => assert_eq!(f.to_string(), text),
+                Stop::Unready(s) => panic!("{s:?}"),
+            }
         }
     }
 

@@ -116,6 +116,7 @@
 //! | [`ingress`] | `ingress` (v2) | requirer (and `publish_url` for a provider) | traefik-k8s |
 //! | [`auth_proxy`] | `auth_proxy` | requirer | oathkeeper |
 //! | [`oauth`] | `oauth` | requirer (and `publish_client` for a provider) | hydra |
+//! | [`upgrade`] | `upgrade` (peer; data-platform-libs `DataUpgrade`) | both (peers) | zookeeper-k8s, kafka-k8s 3.x |
 //!
 //! The data-platform family (`kafka_client`, `zookeeper`, `postgresql_client`, s3 v1,
 //! `azure_storage`, `spark_service_account`) shares one engine ([`dataplatform`]):
@@ -137,3 +138,4 @@ pub mod s3;
 pub mod sensitive;
 pub mod spark_service_account;
 pub mod tls;
+pub mod upgrade;

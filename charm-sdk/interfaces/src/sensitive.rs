@@ -45,6 +45,13 @@ impl From<String> for Sensitive {
     }
 }
 
+/// Deserialises from a plain string, so an action parameter can arrive already wrapped.
+impl<'de> serde::Deserialize<'de> for Sensitive {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self)
+    }
+}
+
 impl From<&str> for Sensitive {
     fn from(value: &str) -> Self {
         Self(value.to_owned())
@@ -60,5 +67,7 @@ mod tests {
         let s = Sensitive::new("hunter2");
         assert_eq!(format!("{s:?} {s}"), "<redacted> <redacted>");
         assert_eq!(s.expose(), "hunter2");
+        let back: Sensitive = serde_json::from_str("\"hunter2\"").unwrap();
+        assert_eq!(back, s);
     }
 }

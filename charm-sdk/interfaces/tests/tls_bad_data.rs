@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use charm_interfaces::certificate_transfer::wire as ct;
+use charm_interfaces::error::Error;
 use charm_interfaces::tls::wire::{
     ProviderAppData, RequirerData, CAPABILITIES_KEY, CERTIFICATES_KEY, CSRS_KEY, REQUEST_ERRORS_KEY,
 };
-use charm_interfaces::tls::{CertificateInfo, CsrInfo, Error, PrivateKey, ProviderCertificate};
+use charm_interfaces::tls::{CertificateInfo, CsrInfo, PrivateKey, ProviderCertificate};
 use juju_model::{Databag, RelationId};
 use proptest::prelude::*;
 

@@ -42,25 +42,25 @@ fn chain() -> Chain {
     }
 }
 
-fn keytool_list(path: &Path, password: &str) -> Option<String> {
-    let keytool = Command::new("keytool").arg("-help").output();
-    if keytool.is_err() {
-        eprintln!("!!! SKIPPING the keytool check: `keytool` (a JDK) is not on PATH; install openjdk-17-jre-headless");
-        return None;
-    }
+/// `keytool -list -v` of a PKCS#12 file. Fails without `keytool`: scripts/install-deps.sh
+/// installs a JRE wherever tests run.
+#[track_caller]
+fn keytool_list(path: &Path, password: &str) -> String {
     let out = Command::new("keytool")
         .args(["-list", "-v", "-storetype", "PKCS12", "-keystore"])
         .arg(path)
         .args(["-storepass", password])
         .output()
-        .expect("run keytool");
+        .unwrap_or_else(|e| {
+            panic!("cannot run `keytool` ({e}): run scripts/install-deps.sh (apt-get install -y default-jre-headless)")
+        });
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "keytool failed:\n{text}");
-    Some(text)
+    text
 }
 
 #[test]
@@ -85,9 +85,7 @@ fn keytool_sees_a_private_key_entry_with_the_full_chain() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
 
-    let Some(text) = keytool_list(&path, "changeit") else {
-        return;
-    };
+    let text = keytool_list(&path, "changeit");
     assert!(text.contains("Your keystore contains 1 entry"), "{text}");
     assert!(text.contains("Alias name: zookeeper"), "{text}");
     assert!(text.contains("Entry type: PrivateKeyEntry"), "{text}");
@@ -106,9 +104,7 @@ fn keytool_sees_trusted_cert_entries_in_the_truststore() {
     let bytes = truststore(&[c.root.clone(), bundle], "ca", "changeit").unwrap();
     write_private_file(&path, &bytes).unwrap();
 
-    let Some(text) = keytool_list(&path, "changeit") else {
-        return;
-    };
+    let text = keytool_list(&path, "changeit");
     assert!(text.contains("Your keystore contains 2 entries"), "{text}");
     assert_eq!(text.matches("Entry type: trustedCertEntry").count(), 2, "{text}");
     assert!(text.contains("Alias name: ca\n"), "{text}");

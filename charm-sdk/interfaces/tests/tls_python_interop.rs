@@ -2,7 +2,7 @@
 //! JSON value we write (so a Python charm rewriting our data changes nothing), Python's
 //! `cryptography` re-serialises our CSR to the identical string (the provider matches on
 //! it), signs it as the provider library does, and the RSA keys the Python library stores
-//! load here. Skipped, loudly, when python3 with `cryptography` is not installed.
+//! load here. Fails when python3 with `cryptography` is missing (scripts/install-deps.sh).
 
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -13,17 +13,18 @@ use std::process::{Command, Stdio};
 use charm_interfaces::tls::wire::{CertificateEntry, CsrEntry, ProviderAppData, RequirerData};
 use charm_interfaces::tls::{CertRequest, CertificateAuthority, CertificateInfo, CsrInfo, KeyAlgorithm, PrivateKey};
 
-fn python(script: &str, input: &str) -> Option<String> {
+/// `python3 -c script` with `input` on stdin; its stdout. Fails without python3 and
+/// `cryptography`: scripts/install-deps.sh installs them wherever tests run.
+#[track_caller]
+fn python(script: &str, input: &str) -> String {
     let ok = Command::new("python3")
         .args(["-c", "import cryptography"])
         .output()
         .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!(
-            "!!! SKIPPING the Python interop check: python3 with `cryptography` is missing (pip install cryptography)"
-        );
-        return None;
-    }
+    assert!(
+        ok,
+        "python3 with `cryptography` is missing: run scripts/install-deps.sh (pip install cryptography)"
+    );
     let mut child = Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::piped())
@@ -43,7 +44,7 @@ fn python(script: &str, input: &str) -> Option<String> {
         "python failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn sample_bags() -> Vec<String> {
@@ -97,7 +98,7 @@ fn every_json_value_we_write_is_what_python_json_dumps_writes() {
     let values = sample_bags();
     let input = serde_json::to_string(&values).unwrap();
     let script = "import json,sys\nvals=json.load(sys.stdin)\nbad=[v for v in vals if json.dumps(json.loads(v))!=v]\nprint(json.dumps(bad))";
-    let Some(out) = python(script, &input) else { return };
+    let out = python(script, &input);
     assert_eq!(out.trim(), "[]", "values Python would write differently: {out}");
 }
 
@@ -147,7 +148,7 @@ print(json.dumps({
   "cert": cert.public_bytes(serialization.Encoding.PEM).decode().strip(),
 }))
 "#;
-    let Some(out) = python(script, &csr) else { return };
+    let out = python(script, &csr);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["same"], true, "cryptography re-serialises our CSR differently");
     assert_eq!(v["valid"], true);
@@ -173,12 +174,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 print(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode().strip())
 "#;
-    let Some(pem) = python(script, "") else { return };
+    let pem = python(script, "");
     assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     let key = PrivateKey::from_pem(&pem).unwrap();
     let csr = CertRequest::new("kafka-0").to_csr_pem(&key).unwrap();
     let check = "import sys\nfrom cryptography import x509\nc=x509.load_pem_x509_csr(sys.stdin.read().encode())\nprint(c.is_signature_valid, c.signature_hash_algorithm.name)";
-    let Some(out) = python(check, &csr) else { return };
+    let out = python(check, &csr);
     assert_eq!(out.trim(), "True sha256");
     assert_eq!(CsrInfo::parse(&csr).unwrap().public_key, key.public_key_raw());
 }

@@ -1,9 +1,12 @@
 //! The crate's one error type.
 //!
 //! Every failure a person sees (a CLI command refused, a charm that does not unpack, a
-//! daemon that cannot start) is an [`Error`] whose text says what was being done and why it
-//! failed. Refusals of hook tools are not errors of this kind: they are Juju's texts
-//! ([`juju_rules::RuleError`]) returned to the charm as a tool's stderr.
+//! daemon that cannot start, a container's Pebble server that cannot listen, a host profile
+//! that does not parse, a container path the sandbox cannot map) is an [`Error`] whose text
+//! says what was being done and why it failed. Refusals of hook tools are not errors of this
+//! kind: they are Juju's texts ([`juju_rules::RuleError`]) returned to the charm as a tool's
+//! stderr; neither are the error objects the Pebble API answers with, which
+//! [`crate::pebble`] builds from an [`Error`] where one is the cause.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +60,65 @@ pub enum Error {
     /// A name did not parse.
     #[error(transparent)]
     Name(#[from] juju_model::Error),
+    /// A container's Pebble server could not create its socket.
+    #[error("pebble {sandbox}: cannot listen on {}: {source}", socket.display())]
+    PebbleListen {
+        /// The sandbox (container) name.
+        sandbox: String,
+        /// The socket path.
+        socket: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A container's Pebble server could not create its async runtime.
+    #[error("pebble {sandbox}: cannot start the runtime: {source}")]
+    PebbleRuntime {
+        /// The sandbox (container) name.
+        sandbox: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A container's initial (rock) Pebble layers are invalid.
+    #[error("pebble {sandbox}: invalid initial layers: {message}")]
+    PebbleLayers {
+        /// The sandbox (container) name.
+        sandbox: String,
+        /// Pebble's message.
+        message: String,
+    },
+    /// A container's Pebble server could not stop some of its processes.
+    #[error("pebble {sandbox}: {message}")]
+    PebbleShutdown {
+        /// The sandbox (container) name.
+        sandbox: String,
+        /// What is still running.
+        message: String,
+    },
+    /// A host profile does not parse.
+    #[error("host profile {}: {message}", path.display())]
+    Profile {
+        /// The profile file (empty for text).
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A rock layer of a host profile is not a valid Pebble layer.
+    #[error("host profile {rock}: layer {label:?}: {message}")]
+    ProfileLayer {
+        /// The rock.
+        rock: String,
+        /// The layer label.
+        label: String,
+        /// Pebble's message.
+        message: String,
+    },
+    /// A container path is not absolute, so the sandbox cannot map it (Pebble's text).
+    #[error("paths must be absolute, got {0:?}")]
+    PathNotAbsolute(String),
+    /// A container path is outside every bind of its sandbox: refused like a permission
+    /// error, so the Pebble API cannot reach the host's own files.
+    #[error("open {0}: permission denied (the local model only reaches the container's bind mounts)")]
+    PathOutsideBinds(String),
 }
 
 impl Error {

@@ -118,6 +118,9 @@ pub enum Request {
         app: String,
         /// The new `.charm` or charm directory (absolute).
         charm: PathBuf,
+        /// Swap the charm without replacing the units' pods (workloads keep running).
+        #[serde(default)]
+        keep_workloads: bool,
     },
     /// Remove an application.
     RemoveApplication {

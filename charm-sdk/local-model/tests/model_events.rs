@@ -220,4 +220,22 @@ fn config_change_and_refresh_run_their_hooks() {
         "{p1:?}"
     );
     assert_eq!(model.status()["applications"]["p"]["charm-rev"], 2);
+
+    // --keep-workloads: the charm is swapped in place; no stop/start, no pod churn.
+    let before = model.events("p/1").len();
+    model.ok(&["refresh", "p", "--path", charm, "--keep-workloads"]);
+    model.idle();
+    let p1 = model.events("p/1");
+    assert_eq!(
+        p1[before..before + 3],
+        ["upgrade-charm", "config-changed", "leader-settings-changed"],
+        "{p1:?}"
+    );
+    assert!(
+        !p1[before..]
+            .iter()
+            .any(|e| e == "stop" || e == "start" || e.ends_with("-pebble-ready")),
+        "{p1:?}"
+    );
+    assert_eq!(model.status()["applications"]["p"]["charm-rev"], 3);
 }

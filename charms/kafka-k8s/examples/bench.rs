@@ -2,8 +2,11 @@
 //! writes client users with ACLs into ZooKeeper. It prints figures; it asserts nothing.
 //!
 //! ```text
-//! cargo run --release -p kafka-k8s --example bench [-- --samples N --users N --no-build --no-hooks]
+//! cargo run --release -p kafka-k8s --example bench [-- --samples N --users N --no-build --no-hooks --calls]
 //! ```
+//!
+//! `--calls` also prints every hook-tool call, with its arguments, of the last counted
+//! update-status and config-changed of the leader and of one other unit.
 //!
 //! Hooks are measured where they really run, as zookeeper-k8s's benchmark does: in the local
 //! model, with real hook tools (a process and a controller round trip each) and a real Pebble,
@@ -42,6 +45,8 @@ struct Options {
     samples: usize,
     users: usize,
     build: bool,
+    /// Print every hook-tool call (with its arguments) of one counted hook per kind and role.
+    calls: bool,
     hooks: bool,
 }
 
@@ -50,6 +55,7 @@ fn parse_options() -> Result<Options, String> {
         samples: 30,
         users: 100,
         build: true,
+        calls: false,
         hooks: true,
     };
     let mut args = std::env::args().skip(1);
@@ -66,11 +72,11 @@ fn parse_options() -> Result<Options, String> {
             "--samples" => options.samples = number("--samples")?,
             "--users" => options.users = number("--users")?,
             "--no-build" => options.build = false,
+            "--calls" => options.calls = true,
             "--no-hooks" => options.hooks = false,
             _ => {
-                return Err(format!(
-                    "unknown argument {arg:?}; usage: bench [--samples N] [--users N] [--no-build] [--no-hooks]"
-                ))
+                let usage = "bench [--samples N] [--users N] [--no-build] [--calls] [--no-hooks]";
+                return Err(format!("unknown argument {arg:?}; usage: {usage}"));
             }
         }
     }
@@ -195,6 +201,27 @@ fn config_changes(model: &Model, changes: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints the calls of the last counted update-status and config-changed of the leader and
+/// of one other unit (`--calls`).
+fn print_calls(probe: &Probe, units: &[model::Unit], leader: &str) {
+    let other = units.iter().map(|u| u.name.as_str()).find(|u| *u != leader);
+    for hook in ["update-status", "config-changed"] {
+        for (role, unit) in [("leader", Some(leader)), ("non-leader", other)] {
+            let Some(trace) = unit.and_then(|u| probe.trace(u, hook)) else {
+                continue;
+            };
+            println!(
+                "\n{hook} ({role}, {}), {} calls:",
+                unit.unwrap_or("-"),
+                trace.lines().count()
+            );
+            for (i, line) in trace.lines().enumerate() {
+                println!("  {:>2} {line}", i + 1);
+            }
+        }
+    }
+}
+
 /// Samples update-status and config-changed of the settled kafka-k8s units.
 fn measure_hooks(
     local_model: &Path,
@@ -202,6 +229,7 @@ fn measure_hooks(
     measure: &Path,
     scratch: &Path,
     n: usize,
+    calls: bool,
 ) -> Result<Vec<Sample>, String> {
     let model = Model::up(local_model, "hooks", "3s")?;
     let units = deploy(&model, charms)?;
@@ -229,6 +257,9 @@ fn measure_hooks(
         .find(|u| u.leader)
         .map(|u| u.name.clone())
         .unwrap_or_default();
+    if calls {
+        print_calls(&probe, &units, &leader);
+    }
     let mut samples = probe.samples();
     for s in &mut samples {
         s.unit = if s.unit == leader { "leader" } else { "non-leader" }.to_owned();
@@ -247,7 +278,7 @@ fn run(options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let result = (|| {
         if options.hooks {
-            hooks_and_size(&scratch, options.samples)?;
+            hooks_and_size(&scratch, options.samples, options.calls)?;
         }
         eprintln!("creating {} client users in a real ZooKeeper…", options.users);
         let figures = users::run(&scratch, options.users)?;
@@ -259,7 +290,7 @@ fn run(options: &Options) -> Result<(), String> {
 }
 
 /// Packs the release charms, measures the hooks in a model, prints the hook table and sizes.
-fn hooks_and_size(scratch: &Path, samples: usize) -> Result<(), String> {
+fn hooks_and_size(scratch: &Path, samples: usize, calls: bool) -> Result<(), String> {
     let release = release_dir();
     let tool = |name: &str| release.join(name);
     let (local_model, charm_pack, measure) = (tool("local-model"), tool("charm-pack"), tool("charm-bench"));
@@ -280,7 +311,7 @@ fn hooks_and_size(scratch: &Path, samples: usize) -> Result<(), String> {
     }
     let sizes = report::Sizes::of(&charms[0], &binaries[0])?;
     eprintln!("measuring kafka-k8s hooks in the local model…");
-    let samples = measure_hooks(&local_model, &charms, &measure, scratch, samples)?;
+    let samples = measure_hooks(&local_model, &charms, &measure, scratch, samples, calls)?;
     report::print_hooks(&samples, &sizes);
     Ok(())
 }

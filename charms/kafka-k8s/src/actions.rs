@@ -1,5 +1,6 @@
 //! The actions: the Python charm's `get-admin-credentials`, `set-password` and
-//! `get-listeners` with their result keys, and `export-network-policies`.
+//! `get-listeners` with their result keys, `set-tls-private-key` (in `crate::tls`), and
+//! `export-network-policies`.
 //!
 //! `set-password` changes a password without breaking any client: the new credential is
 //! written to the metadata store in the same hook as the secret (a failure discards both),
@@ -43,6 +44,31 @@ pub enum Action {
         #[serde(default)]
         l7: bool,
     },
+    /// Replace this unit's TLS private key and request a certificate for it (any unit).
+    SetTlsPrivateKey {
+        /// PEM or base64-encoded PEM (RSA ≥ 2048 bits or ECDSA P-256/P-384); a new key is
+        /// generated when absent.
+        #[serde(rename = "internal-key")]
+        internal_key: Option<charm_interfaces::sensitive::Sensitive>,
+    },
+    /// Cruise Control proposal or rebalance (leader of an application with the balancer role).
+    Rebalance {
+        /// `full`, `add` or `remove`.
+        mode: crate::balancer::rebalance::Mode,
+        /// Only compute the proposal (default).
+        #[serde(default = "default_true")]
+        dryrun: bool,
+        /// The broker to add or remove (`add`/`remove` only).
+        brokerid: Option<i64>,
+    },
+    /// Checks the cluster and prepares an in-place upgrade (leader; `crate::upgrade`).
+    PreUpgradeCheck,
+    /// Lets the remaining units upgrade after the first one did (leader; `crate::upgrade`).
+    ResumeUpgrade,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Runs an action.
@@ -56,6 +82,10 @@ pub fn run<S: StoreConnector>(
         Action::SetPassword { username, password } => set_password(ctx, connector, &username, password),
         Action::GetListeners => get_listeners(ctx),
         Action::ExportNetworkPolicies { l7 } => export_network_policies(ctx, l7),
+        Action::SetTlsPrivateKey { internal_key } => crate::tls::set_private_key(ctx, internal_key.as_ref()),
+        Action::Rebalance { mode, dryrun, brokerid } => crate::balancer::action::run(ctx, mode, dryrun, brokerid),
+        Action::PreUpgradeCheck => crate::upgrade::pre_upgrade_check_action::<S, _>(ctx),
+        Action::ResumeUpgrade => crate::upgrade::resume_upgrade_action::<S, _>(ctx),
     }
 }
 
@@ -99,6 +129,7 @@ fn set_password<S: StoreConnector>(
     let Some(leader) = ctx.leader()? else {
         return Err(ActionError::failed("set-password must be run on the leader unit"));
     };
+    crate::upgrade::refuse_while_upgrading(ctx)?;
     let client_id = user
         .strip_prefix(CLIENT_USER_PREFIX)
         .and_then(|id| id.parse::<u32>().ok());

@@ -54,6 +54,8 @@ pub struct Gathered<'a> {
     pub jmx_exporter: bool,
     /// `broker.rack`.
     pub rack: Option<String>,
+    /// Whether a Cruise Control balancer serves the cluster (metrics reporter on).
+    pub balancer: bool,
 }
 
 /// The inputs of this unit.
@@ -85,6 +87,7 @@ pub fn inputs(g: Gathered<'_>) -> Result<BrokerInputs, Error> {
         heap: Heap::for_profile(&g.config.profile),
         proxy: proxy_from_env(),
         jmx_exporter: g.jmx_exporter,
+        balancer: g.balancer,
         java_home: JAVA_HOME.map(str::to_owned),
     })
 }

@@ -26,7 +26,7 @@ use crate::acl::{client_acls, consumer_group_prefix, AclBinding, ClientRequest};
 use crate::credentials::{fingerprint, ClientPasswords};
 use crate::literals::*;
 use crate::peers::{encode_clients, ClientRecord};
-use crate::store::{MetadataStore, StoreFailure};
+use crate::store::MetadataStore;
 use crate::workload::Secret;
 
 /// The `kafka-client` relations and what they asked for.
@@ -130,9 +130,9 @@ impl StoredCredentials {
 
 /// A lazily opened store: connecting only when some write is needed.
 pub struct LazyStore<'a> {
-    open: Box<dyn FnMut() -> Result<Box<dyn MetadataStore + 'a>, StoreFailure> + 'a>,
+    open: Box<dyn FnMut() -> Result<Box<dyn MetadataStore + 'a>, crate::error::Error> + 'a>,
     store: Option<Box<dyn MetadataStore + 'a>>,
-    failure: Option<StoreFailure>,
+    failure: Option<crate::error::Error>,
 }
 
 impl std::fmt::Debug for LazyStore<'_> {
@@ -146,7 +146,7 @@ impl std::fmt::Debug for LazyStore<'_> {
 
 impl<'a> LazyStore<'a> {
     /// A store opened by `open` on first use.
-    pub fn new(open: impl FnMut() -> Result<Box<dyn MetadataStore + 'a>, StoreFailure> + 'a) -> Self {
+    pub fn new(open: impl FnMut() -> Result<Box<dyn MetadataStore + 'a>, crate::error::Error> + 'a) -> Self {
         Self {
             open: Box::new(open),
             store: None,
@@ -157,11 +157,11 @@ impl<'a> LazyStore<'a> {
     /// A store that cannot be opened, for `why`.
     pub fn unavailable(why: impl Into<String>) -> Self {
         let why = why.into();
-        Self::new(move || Err(StoreFailure(why.clone())))
+        Self::new(move || Err(crate::error::Error::StoreUnavailable(why.clone())))
     }
 
     /// The open store, or why it cannot be opened (remembered: one attempt per run).
-    pub fn get(&mut self) -> Result<&mut (dyn MetadataStore + 'a), StoreFailure> {
+    pub fn get(&mut self) -> Result<&mut (dyn MetadataStore + 'a), crate::error::Error> {
         if let Some(failure) = &self.failure {
             return Err(failure.clone());
         }
@@ -176,7 +176,9 @@ impl<'a> LazyStore<'a> {
         }
         match self.store.as_deref_mut() {
             Some(store) => Ok(store),
-            None => Err(StoreFailure("the store is not open".to_owned())),
+            None => Err(crate::error::Error::StoreUnavailable(
+                "the store is not open".to_owned(),
+            )),
         }
     }
 }

@@ -6,8 +6,10 @@
 //! - the metadata backend is chosen explicitly with `metadata-mode` (`zookeeper` | `kraft`)
 //!   and must agree with `roles` (the `controller` role only exists in KRaft mode): the
 //!   Python charm guessed the mode from the roles and the relations;
-//! - features this charm does not implement (`balancer`, `expose-external=nodeport`) are
-//!   refused by name instead of being accepted and ignored.
+//! - the `balancer` role (Cruise Control, [`crate::balancer`]) runs next to brokers
+//!   (`broker,balancer`, `broker,controller,balancer`) or in an application of its own
+//!   (`balancer`, `controller,balancer`) joined over `peer-cluster`, which is KRaft only here:
+//!   with `metadata-mode=zookeeper` such an application is refused naming `roles`.
 
 use std::collections::BTreeSet;
 
@@ -73,11 +75,13 @@ pub struct Roles {
     pub broker: bool,
     /// Runs a KRaft controller.
     pub controller: bool,
+    /// Runs Cruise Control (the leader unit of the application).
+    pub balancer: bool,
 }
 
 impl Roles {
-    /// `broker`, `controller` or `broker,controller`, as `process.roles` and the peer-cluster
-    /// relation spell them.
+    /// The roles comma separated (`broker`, `controller`, `balancer`, in that order), as
+    /// the peer-cluster relation's `roles` field spells them.
     pub fn as_csv(&self) -> String {
         let mut out = Vec::new();
         if self.broker {
@@ -85,6 +89,9 @@ impl Roles {
         }
         if self.controller {
             out.push("controller");
+        }
+        if self.balancer {
+            out.push("balancer");
         }
         out.join(",")
     }
@@ -210,21 +217,7 @@ impl Config {
             "cruisecontrol-capacity-threshold",
             format!("{} must be at most 1", self.cruisecontrol_capacity_threshold),
         )?;
-        match self.expose_external.as_str() {
-            "false" => {}
-            "nodeport" => {
-                return Err(option_error(
-                    "expose-external",
-                    "nodeport is not supported by this charm; use extra-listeners with your own Services",
-                ))
-            }
-            other => {
-                return Err(option_error(
-                    "expose-external",
-                    format!("{other:?} is not one of false, nodeport"),
-                ))
-            }
-        }
+        one_of("expose-external", &self.expose_external, &["false", "nodeport"])?;
         self.extra_listeners(0)?;
         for san in self.certificate_extra_sans(0) {
             ensure(
@@ -257,28 +250,30 @@ impl Config {
         {
             return Err(option_error(
                 "roles",
-                format!("unknown role {unknown:?} (broker, controller)"),
-            ));
-        }
-        if names.contains("balancer") {
-            return Err(option_error(
-                "roles",
-                "the balancer role (Cruise Control) is not supported by this charm",
+                format!("unknown role {unknown:?} (broker, controller, balancer)"),
             ));
         }
         let roles = Roles {
             broker: names.contains("broker"),
             controller: names.contains("controller"),
+            balancer: names.contains("balancer"),
         };
         ensure(
-            roles.broker || roles.controller,
+            roles.broker || roles.controller || roles.balancer,
             "roles",
-            "at least one of broker, controller is needed",
+            "at least one of broker, controller, balancer is needed",
         )?;
         if roles.controller && self.metadata_mode()? == MetadataMode::ZooKeeper {
             return Err(option_error(
                 "roles",
                 "the controller role needs metadata-mode=kraft (metadata-mode is zookeeper)",
+            ));
+        }
+        if roles.balancer && !roles.broker && self.metadata_mode()? == MetadataMode::ZooKeeper {
+            return Err(option_error(
+                "roles",
+                "a balancer application of its own is fed over peer-cluster, which needs metadata-mode=kraft \
+                 (with ZooKeeper use broker,balancer)",
             ));
         }
         Ok(roles)
@@ -324,6 +319,12 @@ impl Config {
             .filter(|s| !s.is_empty())
             .map(|s| s.replace("{unit}", &unit.to_string()))
             .collect()
+    }
+
+    /// Whether the brokers are exposed through NodePort Services (`expose-external=nodeport`,
+    /// see [`crate::external`]).
+    pub fn expose_nodeport(&self) -> bool {
+        self.expose_external == "nodeport"
     }
 
     /// The log level as log4j spells it (`WARNING` is `WARN`).

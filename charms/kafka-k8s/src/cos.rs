@@ -29,15 +29,26 @@ pub fn scrape_job() -> ScrapeJob {
     ScrapeJob::on_port(JMX_EXPORTER_PORT, "/metrics").job_name("kafka")
 }
 
-/// Publishes the scrape job, rules and dashboard, and points Pebble's log forwarding at the
-/// related Loki units (only when the container is reachable).
-pub fn reconcile<C: Charm>(ctx: &mut Context<'_, C>, pebble: Option<&dyn Pebble>) -> Result<(), Stop> {
+/// The scrape job of Cruise Control's JMX exporter (balancer role; only the leader unit runs
+/// it, so the other units' targets are down, as with the Python charm's static `*:9102`).
+pub fn cruise_control_scrape_job() -> ScrapeJob {
+    ScrapeJob::on_port(crate::balancer::render::CC_JMX_EXPORTER_PORT, "/metrics").job_name("cruise-control")
+}
+
+/// Publishes the scrape jobs (Cruise Control's too with the balancer role), rules and
+/// dashboard, and points Pebble's log forwarding at the related Loki units (only when the
+/// container is reachable).
+pub fn reconcile<C: Charm>(ctx: &mut Context<'_, C>, pebble: Option<&dyn Pebble>, balancer: bool) -> Result<(), Stop> {
     let topology = Topology::from_context(ctx);
     let mut rules = AlertRules::new();
     rules
         .add_file("kafka.rules", ALERT_RULES, Some(&topology), Flavour::Prometheus)
         .map_err(|e| e.into_stop())?;
-    MetricsEndpointProvider::new(METRICS_ENDPOINT, vec![scrape_job()], rules)
+    let mut jobs = vec![scrape_job()];
+    if balancer {
+        jobs.push(cruise_control_scrape_job());
+    }
+    MetricsEndpointProvider::new(METRICS_ENDPOINT, jobs, rules)
         .reconcile(ctx)
         .map_err(|e| e.into_stop())?;
     let dashboard = Dashboard::from_file("kafka.json", DASHBOARD).map_err(|e| e.into_stop())?;

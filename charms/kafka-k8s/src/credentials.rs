@@ -1,5 +1,5 @@
-//! Passwords: the internal users (`admin`, the inter-broker `sync`, the KRaft `controller`)
-//! and one per client relation (`relation-<id>`).
+//! Passwords: the internal users (`admin`, the inter-broker `sync`, the KRaft `controller`,
+//! the Cruise Control web UI's `balancer`) and one per client relation (`relation-<id>`).
 //!
 //! They live in application-owned Juju secrets, never in relation data. The internal users'
 //! secret is labelled `cluster.<app>.app` with keys `<user>-password` — the label and keys of
@@ -22,6 +22,8 @@ use juju_model::SecretUri;
 use crate::literals::*;
 use crate::peers::AppData;
 
+/// Every internal user with a password in the internal users' secret.
+pub const INTERNAL_USERS: [&str; 4] = [ADMIN_USER, SYNC_USER, CONTROLLER_USER, BALANCER_USER];
 /// Length of generated passwords (the Python charm's).
 pub const PASSWORD_LENGTH: usize = 32;
 /// Peer app key: bumped whenever the internal users' secret changes.
@@ -36,6 +38,11 @@ pub struct InternalPasswords {
     pub sync: String,
     /// `controller` (KRaft).
     pub controller: String,
+    /// `balancer` (Cruise Control's web UI, balancer role). Optional: a secret written by a
+    /// charm revision before the balancer role has no such key, and a unit upgraded before
+    /// the leader must still run its broker (the leader adds the key on its next run; only
+    /// Cruise Control, which needs it, waits for it).
+    pub balancer: Option<String>,
 }
 
 impl fmt::Debug for InternalPasswords {
@@ -45,13 +52,15 @@ impl fmt::Debug for InternalPasswords {
 }
 
 impl InternalPasswords {
-    /// From the secret's content; `None` while a key is missing.
+    /// From the secret's content; `None` while a key every broker needs (`admin`, `sync`,
+    /// `controller`) is missing.
     pub fn from_content(content: &SecretContent) -> Option<InternalPasswords> {
         let get = |user: &str| content.get(&key(user)).filter(|v| !v.is_empty()).cloned();
         Some(InternalPasswords {
             admin: get(ADMIN_USER)?,
             sync: get(SYNC_USER)?,
             controller: get(CONTROLLER_USER)?,
+            balancer: get(BALANCER_USER),
         })
     }
 
@@ -61,6 +70,7 @@ impl InternalPasswords {
             ADMIN_USER => Some(&self.admin),
             SYNC_USER => Some(&self.sync),
             CONTROLLER_USER => Some(&self.controller),
+            BALANCER_USER => self.balancer.as_deref(),
             _ => None,
         }
     }
@@ -79,7 +89,7 @@ pub fn generate() -> Result<String, Error> {
 fn internal_meta(app: &str) -> SecretMeta {
     SecretMeta {
         label: Some(internal_secret_label(app)),
-        description: Some("Kafka internal users (admin, sync, controller)".to_owned()),
+        description: Some("Kafka internal users (admin, sync, controller, balancer)".to_owned()),
         ..SecretMeta::default()
     }
 }
@@ -92,10 +102,12 @@ pub fn leader_ensure<C: Charm>(
     app: &AppData,
 ) -> Result<(InternalPasswords, Databag), Error> {
     let label = internal_secret_label(ctx.app().as_str());
-    let uri = ctx.ensure_app_secret(leader, internal_meta(ctx.app().as_str()), fresh_content)?;
+    // The URI published in the peer bag spares the label lookup while it is valid.
+    let known = app.internal_secret().and_then(|u| SecretUri::new(u).ok());
+    let uri = ctx.ensure_app_secret_at(leader, known.as_ref(), internal_meta(ctx.app().as_str()), fresh_content)?;
     let current = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek)?;
     let mut wanted = current.clone();
-    for user in [ADMIN_USER, SYNC_USER, CONTROLLER_USER] {
+    for user in INTERNAL_USERS {
         if wanted.get(&key(user)).is_none_or(|v| v.is_empty()) {
             wanted.insert(key(user), generate()?);
         }
@@ -115,7 +127,7 @@ pub fn leader_ensure<C: Charm>(
 
 fn fresh_content() -> Result<SecretContent, Error> {
     let mut content = SecretContent::new();
-    for user in [ADMIN_USER, SYNC_USER, CONTROLLER_USER] {
+    for user in INTERNAL_USERS {
         content.insert(key(user), generate()?);
     }
     Ok(content)
@@ -165,7 +177,10 @@ pub fn set_internal<C: Charm>(
 /// in memory, written back with [`ClientPasswords::save`] only when they changed.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct ClientPasswords {
+    /// The secret's URI, looked up by label only when a write needs it.
     uri: Option<SecretUri>,
+    /// Whether the secret exists.
+    exists: bool,
     loaded: BTreeMap<u32, String>,
     current: BTreeMap<u32, String>,
 }
@@ -189,14 +204,14 @@ impl ClientPasswords {
         let Some(content) = ctx.try_get_secret(&SecretRef::label(label.clone()), SecretRead::Peek)? else {
             return Ok(ClientPasswords::default());
         };
-        let uri = ctx.secret_info(&SecretRef::label(label))?.uri;
         let loaded: BTreeMap<u32, String> = content
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(CLIENT_USER_PREFIX)?.parse().ok()?, v.clone())))
             .filter(|(_, v): &(u32, String)| !v.is_empty())
             .collect();
         Ok(ClientPasswords {
-            uri,
+            uri: None,
+            exists: true,
             current: loaded.clone(),
             loaded,
         })
@@ -242,6 +257,11 @@ impl ClientPasswords {
             .iter()
             .map(|(id, p)| (client_key(*id), p.clone()))
             .collect();
+        if self.exists && self.uri.is_none() {
+            // Asked only now: a run that changes no password needs no URI.
+            let label = clients_secret_label(ctx.app().as_str());
+            self.uri = ctx.secret_info(&SecretRef::label(label))?.uri;
+        }
         match (&self.uri, content.is_empty()) {
             (Some(uri), true) => ctx.remove_secret(uri, None)?,
             (Some(uri), false) => {
@@ -257,6 +277,7 @@ impl ClientPasswords {
                 self.uri = Some(ctx.add_app_secret(leader, &content, meta)?);
             }
         }
+        self.exists = !content.is_empty();
         if content.is_empty() {
             self.uri = None;
         }
@@ -282,9 +303,25 @@ mod tests {
             admin: "a-secret".into(),
             sync: "s-secret".into(),
             controller: "c-secret".into(),
+            balancer: Some("b-secret".into()),
         };
         assert!(!format!("{p:?}").contains("secret"));
         assert_ne!(fingerprint("admin", "x"), fingerprint("admin", "y"));
         assert_eq!(fingerprint("admin", "x").len(), 16);
+    }
+
+    #[test]
+    fn a_secret_without_the_balancer_key_still_gives_the_broker_passwords() {
+        // The content a previous charm revision wrote: no `balancer-password`.
+        let mut content = SecretContent::new();
+        for user in [ADMIN_USER, SYNC_USER, CONTROLLER_USER] {
+            content.insert(key(user), format!("{user}-pw"));
+        }
+        let p = InternalPasswords::from_content(&content).expect("the broker's passwords are all there");
+        assert_eq!(p.admin, "admin-pw");
+        assert_eq!(p.balancer, None);
+        assert_eq!(p.get(BALANCER_USER), None);
+        content.remove(&key(SYNC_USER));
+        assert!(InternalPasswords::from_content(&content).is_none());
     }
 }

@@ -10,13 +10,20 @@
 //!
 //! Module map:
 //! - the operator's inputs: [`config`], [`actions`];
-//! - relations: [`peers`], [`zookeeper`], [`kraft`], [`clients`], [`tls`], [`oauth`], [`cos`];
+//! - relations: [`peers`], [`zookeeper`], [`kraft`] ([`quorum`] decides the dynamic controller
+//!   quorum, [`quorum_ops`] runs it; [`peer_cluster`] is the split deployments' wire format),
+//!   [`clients`], [`tls`], [`oauth`], [`cos`];
 //! - credentials and where they are written: [`credentials`], [`store`] (ZooKeeper through
 //!   [`zkstore`], KRaft through Kafka's tools), [`scram`], [`acl`];
 //! - the workload: [`workload`] (pure renderers), [`assemble`] (their inputs), [`broker`]
 //!   (Pebble I/O), [`converge`] and [`restart`] (start, rolling restart, store reloads),
-//!   [`active`] (what runs), [`cilium`] (network policies);
-//! - the order of it all: [`reconcile`].
+//!   [`active`] (what runs), [`cilium`] (network policies), [`external`] (NodePort
+//!   exposure through the Kubernetes API, [`kube`]);
+//! - Cruise Control (the `balancer` role) and the `rebalance` action: [`balancer`];
+//! - in-place upgrades (`pre-upgrade-check`, `resume-upgrade`): [`upgrade`];
+//! - the order of it all: [`reconcile`];
+//! - the crate's one error type: [`error::Error`] (rendering, SCRAM, ZooKeeper znodes,
+//!   Cruise Control's API).
 //!
 //! The charm is generic over how it reaches ZooKeeper ([`store::StoreConnector`]) so that
 //! in-process tests plug in a fake; [`KafkaK8s`] is the production charm.
@@ -25,6 +32,7 @@ pub mod acl;
 pub mod actions;
 pub mod active;
 pub mod assemble;
+pub mod balancer;
 pub mod broker;
 pub mod cilium;
 pub mod clients;
@@ -32,15 +40,22 @@ pub mod config;
 pub mod converge;
 pub mod cos;
 pub mod credentials;
+pub mod error;
+pub mod external;
 pub mod kraft;
+pub mod kube;
 pub mod literals;
 pub mod oauth;
+pub mod peer_cluster;
 pub mod peers;
+pub mod quorum;
+pub mod quorum_ops;
 pub mod reconcile;
 pub mod restart;
 pub mod scram;
 pub mod store;
 pub mod tls;
+pub mod upgrade;
 pub mod workload;
 pub mod zkstore;
 pub mod zookeeper;
@@ -77,7 +92,11 @@ impl<S: StoreConnector> Charm for KafkaCharm<S> {
     }
 
     fn run_action(&self, ctx: &mut Context<'_, Self>, action: Action) -> Result<ActionResults, ActionError> {
-        actions::run(ctx, &self.connector, action)
+        match action {
+            Action::PreUpgradeCheck => upgrade::pre_upgrade_check_action::<S, _>(ctx),
+            Action::ResumeUpgrade => upgrade::resume_upgrade_action::<S, _>(ctx),
+            other => actions::run(ctx, &self.connector, other),
+        }
     }
 
     /// Certificate secrets expire at their renewal time (tls-certificates sets the expiry):
@@ -104,6 +123,14 @@ impl<S: StoreConnector> Charm for KafkaCharm<S> {
             if let Ok(pebble) = ctx.container(literals::CONTAINER) {
                 broker::stop(pebble.as_ref())?;
             }
+        }
+        if matches!(teardown, Teardown::Stop | Teardown::Remove) {
+            if let Ok(pebble) = ctx.container(literals::CONTAINER) {
+                balancer::service::stop(pebble.as_ref())?;
+            }
+        }
+        if matches!(teardown, Teardown::Stop | Teardown::Remove) {
+            external::teardown(ctx, &self.connector)?;
         }
         Ok(())
     }

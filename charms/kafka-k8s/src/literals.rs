@@ -45,6 +45,9 @@ pub const ADMIN_USER: &str = "admin";
 pub const SYNC_USER: &str = "sync";
 /// The KRaft controller user.
 pub const CONTROLLER_USER: &str = "controller";
+/// The Cruise Control web UI user (balancer role); not a Kafka user: Cruise Control logs in
+/// to Kafka as the admin user, as in the Python charm.
+pub const BALANCER_USER: &str = "balancer";
 /// The prefix of client users: `relation-<relation id>`.
 pub const CLIENT_USER_PREFIX: &str = "relation-";
 
@@ -86,8 +89,26 @@ pub const UNIT_RESTART: &str = "restart";
 pub const UNIT_STATE: &str = "state";
 /// Peer unit key: the unit's ingress address (for certificates and network policies).
 pub const UNIT_ADDRESS: &str = "address";
-/// Peer unit key: the KRaft directory id of this unit's metadata log.
+/// Peer unit key: the KRaft directory id of this unit's metadata log (the 3.x charm's key).
 pub const UNIT_DIRECTORY_ID: &str = "directory-id";
+/// Peer unit key (`expose-external=nodeport`): `<node address>:<bootstrap node port>` of the
+/// default auth map, from which the leader tells clients the external bootstrap servers.
+pub const UNIT_EXTERNAL_BOOTSTRAP: &str = "external-bootstrap";
+/// Peer unit key: `true` once this controller is a voter of the dynamic quorum (the 3.x
+/// charm's key).
+pub const UNIT_ADDED_TO_QUORUM: &str = "added-to-quorum";
+
+/// Peer app key (and peer-cluster app key): `host:port` of the controller the dynamic quorum
+/// is bootstrapped from (the Python charms' key).
+pub const APP_BOOTSTRAP_CONTROLLER: &str = "bootstrap-controller";
+/// Peer app key (and peer-cluster app key): that controller's `node.id`.
+pub const APP_BOOTSTRAP_UNIT_ID: &str = "bootstrap-unit-id";
+/// Peer app key (and peer-cluster app key): that controller's metadata directory id, drawn by
+/// the leader before the controller formats (`--initial-controllers`).
+pub const APP_BOOTSTRAP_REPLICA_ID: &str = "bootstrap-replica-id";
+/// Peer app key: the voters this application's controllers joined, JSON object of unit number
+/// to directory id, so that the leader can still remove a voter whose unit is gone.
+pub const APP_KRAFT_VOTERS: &str = "kraft-voters";
 
 /// Unit state: the fingerprint of the configuration the running broker loaded.
 pub const STATE_RUNNING_CONFIG: &str = "running-config";

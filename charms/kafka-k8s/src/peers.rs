@@ -120,6 +120,11 @@ impl Unit {
     pub fn directory_id(&self) -> Option<&str> {
         self.get(UNIT_DIRECTORY_ID)
     }
+
+    /// Whether it reported being a voter of the dynamic KRaft quorum.
+    pub fn added_to_quorum(&self) -> bool {
+        self.get(UNIT_ADDED_TO_QUORUM) == Some("true")
+    }
 }
 
 /// The peer relation, read once per run.

@@ -20,24 +20,12 @@ use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::{digest, hmac, pbkdf2};
 
+use crate::error::Error;
+
 /// Kafka's default and minimum iteration count.
 pub const DEFAULT_ITERATIONS: u32 = 4096;
 /// Kafka's maximum iteration count.
 pub const MAX_ITERATIONS: u32 = 16384;
-
-/// Why a credential could not be computed or read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ScramError {
-    /// Iterations outside what Kafka accepts for the mechanism.
-    #[error("iterations {0} outside [{min}, {max}]", min = DEFAULT_ITERATIONS, max = MAX_ITERATIONS)]
-    Iterations(u32),
-    /// The system random generator failed.
-    #[error("no randomness available for a salt")]
-    Random,
-    /// A stored credential string is malformed (the text is not included: it is secret-ish).
-    #[error("malformed SCRAM credential: {0}")]
-    Malformed(&'static str),
-}
 
 /// A SCRAM mechanism.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,16 +110,16 @@ fn hmac_sign(mechanism: ScramMechanism, key: &[u8], data: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-fn check_iterations(mechanism: ScramMechanism, iterations: u32) -> Result<NonZeroU32, ScramError> {
+fn check_iterations(mechanism: ScramMechanism, iterations: u32) -> Result<NonZeroU32, Error> {
     let min = if mechanism == ScramMechanism::Sha1 {
         1
     } else {
         DEFAULT_ITERATIONS
     };
     if !(min..=MAX_ITERATIONS).contains(&iterations) {
-        return Err(ScramError::Iterations(iterations));
+        return Err(Error::ScramIterations(iterations));
     }
-    NonZeroU32::new(iterations).ok_or(ScramError::Iterations(iterations))
+    NonZeroU32::new(iterations).ok_or(Error::ScramIterations(iterations))
 }
 
 /// `SaltedPassword := Hi(Normalize(password), salt, i)`, Kafka's normalisation being UTF-8.
@@ -140,7 +128,7 @@ pub fn salted_password(
     password: &str,
     salt: &[u8],
     iterations: u32,
-) -> Result<Vec<u8>, ScramError> {
+) -> Result<Vec<u8>, Error> {
     let iterations = check_iterations(mechanism, iterations)?;
     let mut out = vec![0u8; mechanism.output_len()];
     pbkdf2::derive(mechanism.pbkdf2(), iterations, salt, password.as_bytes(), &mut out);
@@ -161,9 +149,9 @@ pub fn server_signature(mechanism: ScramMechanism, server_key: &[u8], auth_messa
 }
 
 /// A salt as Kafka makes one: the base-36 text of a random 130-bit number (`new BigInteger(130, random).toString(36)`), as UTF-8 bytes.
-pub fn kafka_style_salt() -> Result<Vec<u8>, ScramError> {
+pub fn kafka_style_salt() -> Result<Vec<u8>, Error> {
     let mut bytes = [0u8; 17];
-    SystemRandom::new().fill(&mut bytes).map_err(|_| ScramError::Random)?;
+    SystemRandom::new().fill(&mut bytes).map_err(|_| Error::NoRandomness)?;
     bytes[0] &= 0b11; // 130 bits = 2 + 16 × 8
     Ok(base36(&bytes).into_bytes())
 }
@@ -191,7 +179,7 @@ fn base36(bytes: &[u8]) -> String {
 
 impl ScramCredential {
     /// The credential for `password` with a fresh Kafka-style salt.
-    pub fn generate(mechanism: ScramMechanism, password: &str, iterations: u32) -> Result<ScramCredential, ScramError> {
+    pub fn generate(mechanism: ScramMechanism, password: &str, iterations: u32) -> Result<ScramCredential, Error> {
         ScramCredential::with_salt(mechanism, password, &kafka_style_salt()?, iterations)
     }
 
@@ -201,7 +189,7 @@ impl ScramCredential {
         password: &str,
         salt: &[u8],
         iterations: u32,
-    ) -> Result<ScramCredential, ScramError> {
+    ) -> Result<ScramCredential, Error> {
         let salted = salted_password(mechanism, password, salt, iterations)?;
         let client_key = hmac_sign(mechanism, &salted, b"Client Key");
         let stored_key = digest::digest(mechanism.digest(), &client_key).as_ref().to_vec();
@@ -282,14 +270,14 @@ impl StoredCredential {
 
     /// Parses Kafka's form (`ScramCredentialUtils.credentialFromString`: exactly these four
     /// keys, any order).
-    pub fn parse(text: &str) -> Result<StoredCredential, ScramError> {
+    pub fn parse(text: &str) -> Result<StoredCredential, Error> {
         let (mut salt, mut stored, mut server, mut iterations) = (None, None, None, None);
         let mut count = 0;
         for token in text.split(',') {
             let (key, value) = token
                 .split_once('=')
-                .ok_or(ScramError::Malformed("token without '='"))?;
-            let decode = |v: &str| STANDARD.decode(v).map_err(|_| ScramError::Malformed("bad base64"));
+                .ok_or(Error::MalformedCredential("token without '='"))?;
+            let decode = |v: &str| STANDARD.decode(v).map_err(|_| Error::MalformedCredential("bad base64"));
             match key {
                 "salt" => salt = Some(decode(value)?),
                 "stored_key" => stored = Some(decode(value)?),
@@ -298,23 +286,23 @@ impl StoredCredential {
                     iterations = Some(
                         value
                             .parse::<u32>()
-                            .map_err(|_| ScramError::Malformed("bad iterations"))?,
+                            .map_err(|_| Error::MalformedCredential("bad iterations"))?,
                     )
                 }
-                _ => return Err(ScramError::Malformed("unknown key")),
+                _ => return Err(Error::MalformedCredential("unknown key")),
             }
             count += 1;
         }
         if count != 4 {
-            return Err(ScramError::Malformed(
+            return Err(Error::MalformedCredential(
                 "expected salt, stored_key, server_key, iterations",
             ));
         }
         Ok(StoredCredential {
-            salt: salt.ok_or(ScramError::Malformed("no salt"))?,
-            stored_key: stored.ok_or(ScramError::Malformed("no stored_key"))?,
-            server_key: server.ok_or(ScramError::Malformed("no server_key"))?,
-            iterations: iterations.ok_or(ScramError::Malformed("no iterations"))?,
+            salt: salt.ok_or(Error::MalformedCredential("no salt"))?,
+            stored_key: stored.ok_or(Error::MalformedCredential("no stored_key"))?,
+            server_key: server.ok_or(Error::MalformedCredential("no server_key"))?,
+            iterations: iterations.ok_or(Error::MalformedCredential("no iterations"))?,
         })
     }
 

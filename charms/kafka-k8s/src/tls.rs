@@ -20,9 +20,10 @@
 use std::collections::BTreeSet;
 
 use charm_interfaces::certificate_transfer::CertificateTransferRequirer;
+use charm_interfaces::sensitive::Sensitive;
 use charm_interfaces::tls::keystore::truststore;
 use charm_interfaces::tls::labels::sha256_hex;
-use charm_interfaces::tls::{AssignedCertificate, CertRequest, TlsRequirer};
+use charm_interfaces::tls::{AssignedCertificate, CertRequest, KeyAlgorithm, KeyReplacement, PrivateKey, TlsRequirer};
 use charm_sdk::pebble::{Pebble, PushOptions};
 use charm_sdk::prelude::*;
 
@@ -97,6 +98,60 @@ pub fn cert_request(
     Ok(request)
 }
 
+/// Adds the node address NodePort clients reach this broker at (`expose-external=nodeport`,
+/// known once the Services exist): an IP only with `certificate-include-ip-sans`, as the
+/// Python charm adds its node IP.
+pub fn with_node_address(request: CertRequest, node: Option<&str>, config: &Config) -> CertRequest {
+    match node {
+        Some(node) if config.certificate_include_ip_sans || node.parse::<std::net::IpAddr>().is_err() => {
+            request.san(node)
+        }
+        _ => request,
+    }
+}
+
+/// The `set-tls-private-key` action: this unit's key becomes `internal-key` (PEM or base64
+/// PEM, or `secret:<id>` naming a Juju secret that holds it; a fresh key when absent), and
+/// a CSR for the same names signed by it replaces the old one. The stores change when the
+/// provider answers, in the reconcile that follows, like any renewal (live reload, no
+/// restart). A key that cannot be used changes nothing.
+pub fn set_private_key<C: Charm<Config = Config>>(
+    ctx: &mut Context<'_, C>,
+    internal_key: Option<&Sensitive>,
+) -> Result<ActionResults, ActionError> {
+    let key = match internal_key {
+        // The key itself, or a secret URI naming it (not stored with the action task).
+        Some(text) => charm_interfaces::tls::operator_key(ctx, "internal-key", text.expose())?,
+        None => PrivateKey::generate(KeyAlgorithm::default()).map_err(|e| Error::msg(e.to_string()))?,
+    };
+    let config = ctx.config()?;
+    let address = ctx.ingress_address(PEER)?;
+    let node = crate::external::node_address(ctx, &config)?;
+    let request = cert_request(
+        ctx.app().as_str(),
+        ctx.unit().number(),
+        ctx.model_name(),
+        address.as_deref(),
+        &config,
+    )?;
+    let request = with_node_address(request, node.as_deref(), &config);
+    let replaced = TlsRequirer::new(CERTIFICATES, request)
+        .replace_private_key(ctx, None, &key)
+        .map_err(|e| ActionError::Error(Error::msg(e.to_string())))?;
+    match replaced {
+        KeyReplacement::Requested => {
+            ctx.action_log("Private key replaced; a certificate for it was requested from the TLS provider.")?
+        }
+        KeyReplacement::Unchanged => ctx.action_log("This key is already the unit's private key; nothing changed.")?,
+        KeyReplacement::NotRelated | KeyReplacement::NotLeader => {
+            return Err(ActionError::failed(
+                "set-tls-private-key needs the certificates relation: relate to a TLS provider first",
+            ))
+        }
+    }
+    Ok(ActionResults::new())
+}
+
 /// The certificates this unit trusts, in PEM, without duplicates: the issuer and every
 /// certificate of the chain.
 pub fn chain_cas(assigned: &AssignedCertificate) -> Vec<String> {
@@ -122,7 +177,9 @@ pub fn reconcile<C: Charm>(
     let app = ctx.app().to_string();
     let number = ctx.unit().number();
     let model = ctx.model_name().to_owned();
+    let node = crate::external::node_address(ctx, config)?;
     let request = cert_request(&app, number, &model, address, config)?;
+    let request = with_node_address(request, node.as_deref(), config);
     let mut state = TlsState {
         related: ctx.relation(CERTIFICATES)?.is_some(),
         ..TlsState::default()
@@ -251,6 +308,13 @@ fn requirer<C: Charm>(
     Ok(assigned)
 }
 
+/// The digest of the truststore this unit wrote (its CAs and password), empty without one.
+/// Processes that cannot reload their truststore (Cruise Control) salt their configuration
+/// fingerprint with it, so a CA change restarts them.
+pub fn truststore_digest<C: Charm>(ctx: &mut Context<'_, C>) -> Result<String, Error> {
+    Ok(ctx.unit_state::<String>(STATE_TRUSTSTORE)?.unwrap_or_default())
+}
+
 /// No certificate: the stores go, so a broker never presents a stale one.
 fn remove_stores<C: Charm>(ctx: &mut Context<'_, C>, pebble: &dyn Pebble) -> Result<(), Error> {
     for (path, key) in [(KEYSTORE, STATE_KEYSTORE), (TRUSTSTORE, STATE_TRUSTSTORE)] {
@@ -356,5 +420,18 @@ mod tests {
         assert_eq!(r.sans_ip.len(), 1);
         let r = cert_request("kafka", 1, "m", Some("10.1.2.3"), &config(false, "")).unwrap();
         assert!(r.sans_ip.is_empty());
+    }
+
+    #[test]
+    fn node_address_is_a_san_with_nodeport() {
+        let base = || cert_request("kafka", 1, "m", Some("10.1.2.3"), &config(true, "")).unwrap();
+        let r = with_node_address(base(), Some("203.0.113.7"), &config(true, ""));
+        assert_eq!(r.sans_ip.len(), 2);
+        assert!(r.sans_ip.contains(&"203.0.113.7".parse().unwrap()));
+        let r = with_node_address(base(), Some("203.0.113.7"), &config(false, ""));
+        assert_eq!(r.sans_ip, base().sans_ip, "no IP SANs asked for");
+        let r = with_node_address(base(), Some("worker-1"), &config(false, ""));
+        assert!(r.sans_dns.contains("worker-1"));
+        assert_eq!(with_node_address(base(), None, &config(true, "")), base());
     }
 }

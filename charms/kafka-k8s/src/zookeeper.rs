@@ -11,7 +11,11 @@ use charm_interfaces::dataplatform::database::{DatabaseConnection, DatabaseReque
 use charm_interfaces::error::Error as InterfaceError;
 use charm_sdk::prelude::*;
 
-use crate::literals::{ZK_CHROOT_ACL, ZOOKEEPER};
+use charm_sdk::pebble::Pebble;
+
+use crate::clients::StoredCredentials;
+use crate::literals::{APP_INTERNAL_USERS_STORED, ZK_CHROOT_ACL, ZOOKEEPER};
+use crate::workload::paths::{META_PROPERTIES, ZK_JAAS};
 use crate::workload::{Secret, ZooKeeperConnection};
 
 /// Why the ZooKeeper connection is not usable yet.
@@ -69,6 +73,58 @@ pub fn connection(app: &str, conn: &DatabaseConnection) -> Option<ZooKeeperConne
         password: Secret::new(conn.credentials.password.expose()),
         tls: conn.tls.as_ref().is_some_and(|t| t.enabled),
     })
+}
+
+/// ZooKeeper mode without a `zookeeper` relation: the ensemble this broker belonged to is
+/// gone (relation removed), or there never was one. As the Python 3.x charm does on
+/// `zookeeper-relation-broken` (`src/events/zookeeper.py`, `_on_zookeeper_broken`), the broker
+/// is stopped, its ZooKeeper JAAS file removed, and `meta.properties` deleted from every log
+/// directory of the `data` storage: it holds the old ensemble's cluster id, and a broker whose
+/// `meta.properties` names another cluster id refuses to start against a new ZooKeeper. The
+/// leader forgets which credentials the old ensemble held (`internal-users-stored` and the
+/// stored fingerprints), so that a new ensemble gets the internal and client users again —
+/// the Python charm clears the internal passwords for the same reason; the passwords are
+/// kept here. Idempotent: nothing to remove is not an error. Never called in KRaft mode,
+/// where `meta.properties` is the node's KRaft identity.
+pub fn forget_ensemble<C: Charm>(
+    ctx: &mut Context<'_, C>,
+    leader: bool,
+    pebble: &dyn Pebble,
+    data_dirs: &[String],
+    cluster: &mut crate::peers::Cluster,
+    app_changes: &mut Databag,
+) -> Result<(), Error> {
+    if crate::broker::running(pebble)? {
+        ctx.info("the zookeeper relation is gone: stopping kafka");
+        crate::broker::stop(pebble)?;
+    }
+    let mut paths = vec![ZK_JAAS.to_owned()];
+    paths.extend(
+        data_dirs
+            .iter()
+            .map(|d| format!("{}/{META_PROPERTIES}", d.trim_end_matches('/'))),
+    );
+    for path in paths {
+        match pebble.remove_path(&path, false) {
+            Ok(()) => ctx.info(&format!("removed {path} (no zookeeper relation)")),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if leader {
+        let mut stored = StoredCredentials::load(ctx)?;
+        let before = stored.0.len();
+        stored.0.retain(|k, _| k.starts_with("published:"));
+        if stored.0.len() != before {
+            stored.save(ctx)?;
+        }
+        if cluster.app_data.internal_users_stored() {
+            let bag: Databag = [(APP_INTERNAL_USERS_STORED.to_owned(), String::new())].into();
+            app_changes.extend(bag.clone());
+            cluster.record_app(&bag);
+        }
+    }
+    Ok(())
 }
 
 /// `zookeeper-uris` for clients: the ensemble's connect string with our chroot.

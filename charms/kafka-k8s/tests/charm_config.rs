@@ -39,7 +39,6 @@ fn table() -> Vec<(&'static str, Value)> {
         ("network-bandwidth", json!(0)),
         ("cruisecontrol-balance-threshold", json!(0.5)),
         ("cruisecontrol-capacity-threshold", json!(1.5)),
-        ("expose-external", json!("nodeport")),
         ("expose-external", json!("loadbalancer")),
         ("unclean-leader-election-enable", json!("yes")),
     ]

@@ -1,6 +1,7 @@
 //! KRaft mode, in-process: combined broker+controller units, split broker and controller
 //! applications over peer-cluster, the storage format with the internal users, client users
-//! through Kafka's tools, and the explicit mode choice.
+//! through Kafka's tools, the explicit mode choice, and a cluster formatted by the previous
+//! revision (static quorum) keeping its `controller.quorum.voters`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod charm_support;
@@ -76,13 +77,27 @@ fn combined_units_format_their_storage_and_run_broker_and_controller() {
         );
     }
 
+    // A dynamic quorum bootstrapped from this unit, with the directory id the leader drew.
+    let app = peer_app(&out);
+    assert_eq!(app["bootstrap-controller"], "kafka-k8s-0.kafka-k8s-endpoints:9097");
+    assert_eq!(app["bootstrap-unit-id"], "100");
+    let directory = &app["bootstrap-replica-id"];
+    assert!(
+        args.contains(&format!(
+            "--feature kraft.version=1 --initial-controllers 100@kafka-k8s-0.kafka-k8s-endpoints:9097:{directory}"
+        )),
+        "{args}"
+    );
+    assert_eq!(peer_unit(&out)["directory-id"], *directory);
+
     let props = file(&out, "/etc/kafka/server.properties").unwrap();
     assert!(props.contains("process.roles=broker,controller"), "{props}");
     assert!(props.contains("node.id=100"), "{props}");
     assert!(
-        props.contains("controller.quorum.voters=100@kafka-k8s-0.kafka-k8s-endpoints:9097"),
+        props.contains("controller.quorum.bootstrap.servers=kafka-k8s-0.kafka-k8s-endpoints:9097"),
         "{props}"
     );
+    assert!(!props.contains("controller.quorum.voters"), "{props}");
     assert!(!props.contains("zookeeper.connect"), "{props}");
     let kafka = &out.state.get_container("kafka").unwrap().state;
     assert_eq!(kafka.service_status("kafka"), ServiceStatus::Active);
@@ -169,10 +184,8 @@ fn split_broker_application_uses_the_controller_applications_quorum() {
             "bootstrap-controller",
             "kafka-controller-0.kafka-controller-endpoints:9097".to_owned(),
         ),
-        (
-            "quorum-voters",
-            "0@kafka-controller-0.kafka-controller-endpoints:9097".to_owned(),
-        ),
+        ("bootstrap-unit-id", "0".to_owned()),
+        ("bootstrap-replica-id", "pbvuBlaTTwKRxS5NLJwRFQ".to_owned()),
         ("secret-controller", controller_secret.uri()),
     ]);
     let state = kraft(base_with(true, cluster(0), kraft_container()), "broker")
@@ -185,9 +198,14 @@ fn split_broker_application_uses_the_controller_applications_quorum() {
     assert!(props.contains("process.roles=broker"), "{props}");
     assert!(props.contains("node.id=100"), "{props}");
     assert!(
-        props.contains("controller.quorum.voters=0@kafka-controller-0.kafka-controller-endpoints:9097"),
+        props.contains("controller.quorum.bootstrap.servers=kafka-controller-0.kafka-controller-endpoints:9097"),
         "{props}"
     );
+    let format = exec_commands(&out)
+        .into_iter()
+        .find(|c| c[0] == STORAGE_TOOL)
+        .expect("formatted");
+    assert!(format.contains(&"--no-initial-controllers".to_owned()), "{format:?}");
     assert!(
         props.contains("controller-pw-0123456789"),
         "the controller user's password reached the JAAS"
@@ -207,6 +225,20 @@ fn split_broker_application_uses_the_controller_applications_quorum() {
     assert_eq!(shared.newest_content()["broker-username"], "admin");
     assert!(shared.remote_grants.contains_key(&orchestrator.id));
     assert!(!format!("{bag:?}").contains(&shared.newest_content()["broker-password"]));
+
+    // The controllers formatted our admin user only (the Python charm's peer-cluster data has
+    // no inter-broker user): once a broker runs, the leader writes `sync` through Kafka's tools.
+    let configs = |out: &RunOutput| {
+        exec_commands(out)
+            .into_iter()
+            .filter(|c| c[0].ends_with("kafka-configs.sh") && c.contains(&"sync".to_owned()))
+            .count()
+    };
+    assert_eq!(configs(&out), 0, "not before the broker runs");
+    let again = next(&out, TestEvent::update_status());
+    assert_eq!(configs(&again), 1);
+    let third = next(&again, TestEvent::update_status());
+    assert_eq!(configs(&third), 1, "written once");
 }
 
 #[test]
@@ -218,7 +250,7 @@ fn split_controller_application_formats_with_the_brokers_users() {
     let broker_secret = Secret::new([
         ("broker-username", "admin"),
         ("broker-password", "broker-admin-pw-0123"),
-        ("sync-password", "broker-sync-pw-0123"),
+        ("broker-uris", "kafka-broker-0.kafka-broker-endpoints:19093"),
     ])
     .granted_by(&peer_cluster);
     let peer_cluster = peer_cluster.remote_app_data([
@@ -245,11 +277,18 @@ fn split_controller_application_formats_with_the_brokers_users() {
         .expect("formatted");
     assert!(format.join(" ").contains("--cluster-id MkU3OEVBNTcwNTJENDM2Qk"));
 
-    // What the brokers get: the voters and the controller user's secret.
+    // What the brokers get: the bootstrap controller and the controller user's secret.
     let bag = &out.state.get_relation(&peer_cluster).unwrap().local_app_data;
     assert_eq!(bag["roles"], "controller");
-    assert_eq!(bag["quorum-voters"], "0@kafka-k8s-0.kafka-k8s-endpoints:9097");
+    assert_eq!(bag["bootstrap-controller"], "kafka-k8s-0.kafka-k8s-endpoints:9097");
+    assert_eq!(bag["bootstrap-unit-id"], "0");
+    assert_eq!(bag["bootstrap-replica-id"], peer_app(&out)["bootstrap-replica-id"]);
     assert!(bag["secret-controller"].starts_with("secret:"));
+    // The broker's admin user and the controller user are in the bootstrap metadata.
+    let args = format.join(" ");
+    assert_eq!(args.matches("--add-scram").count(), 2, "{args}");
+    assert!(args.contains("SCRAM-SHA-512=[name=admin,"), "{args}");
+    assert!(args.contains("SCRAM-SHA-512=[name=controller,"), "{args}");
 }
 
 #[test]
@@ -274,4 +313,87 @@ fn the_mode_is_explicit_and_inconsistent_choices_block_naming_the_option() {
         status.message.starts_with("invalid config option 'metadata-mode'"),
         "{status}"
     );
+}
+
+/// A combined cluster of units 0, 1, 2 formatted by the previous revision: the cluster id in
+/// the peer bag, no bootstrap keys (that revision had a static quorum), every unit started.
+fn static_quorum_cluster(me: u32, others: &[u32], app: &[(&str, &str)]) -> State {
+    let mut peers = charm_testing::PeerRelation::new("cluster")
+        .id(PEER_ID)
+        .local_app_data(app.iter().copied())
+        .local_unit_data([("state", "started")]);
+    for n in others {
+        peers = peers.peer_data(*n, [("state", "started")]);
+    }
+    let mut state = kraft(base_with(me == 0, peers, kraft_container()), "broker,controller");
+    state = state.unit_number(me);
+    state
+}
+
+const OLD_CLUSTER_ID: &str = "q1Sh-9_ISia_zwGINzRvyQ";
+/// `controller.quorum.voters` as the previous revision rendered it for units 0, 1, 2
+/// (`git show HEAD:charms/kafka-k8s/src/kraft.rs`, `own_voters`: `100 + n@<unit>.<app>-endpoints:9097`).
+const OLD_VOTERS: &str = "controller.quorum.voters=100@kafka-k8s-0.kafka-k8s-endpoints:9097,\
+101@kafka-k8s-1.kafka-k8s-endpoints:9097,102@kafka-k8s-2.kafka-k8s-endpoints:9097\n";
+
+#[test]
+fn a_cluster_formatted_with_a_static_quorum_keeps_its_voters() {
+    reset();
+    let state = static_quorum_cluster(0, &[1, 2], &[("cluster-uuid", OLD_CLUSTER_ID)]);
+    let out = run(TestEvent::upgrade_charm(), state);
+    assert_status(&out, Status::active(""));
+    let props = file(&out, "/etc/kafka/server.properties").unwrap();
+    assert!(props.contains(OLD_VOTERS), "{props}");
+    assert!(!props.contains("controller.quorum.bootstrap.servers"), "{props}");
+    let app = peer_app(&out);
+    assert_eq!(app["cluster-uuid"], OLD_CLUSTER_ID, "the cluster id stays");
+    assert!(
+        !app.keys().any(|k| k.starts_with("bootstrap-")),
+        "no dynamic quorum drawn: {app:?}"
+    );
+    assert_eq!(app["kraft-static-voters"], "0,1,2");
+    // Formatting (a no-op on formatted storage) asks for no kraft.version=1 feature.
+    let format = exec_commands(&out)
+        .into_iter()
+        .find(|c| c[0] == STORAGE_TOOL)
+        .expect("format --ignore-formatted ran");
+    let args = format.join(" ");
+    for flag in [
+        "kraft.version",
+        "--standalone",
+        "--initial-controllers",
+        "--no-initial-controllers",
+    ] {
+        assert!(!args.contains(flag), "{flag}: {args}");
+    }
+
+    // A unit added later is no voter: it waits, naming the limitation, and never starts.
+    let bag = peer_app(&out);
+    let voters: Vec<(&str, &str)> = bag.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut newcomer = static_quorum_cluster(3, &[0, 1, 2], &voters);
+    newcomer.peers[0].local_unit_data.clear();
+    newcomer.secrets = out.state.secrets.clone();
+    let out = run(TestEvent::config_changed(), newcomer);
+    let status = out.unit_status().clone();
+    assert_eq!(status.kind, StatusKind::Waiting, "{status}");
+    assert!(
+        status.message.contains("scaling controllers is not supported"),
+        "{status}"
+    );
+    assert!(status.message.contains("static quorum"), "{status}");
+    let kafka = &out.state.get_container("kafka").unwrap().state;
+    assert_ne!(kafka.service_status("kafka"), ServiceStatus::Active);
+
+    // The voters see the change: Blocked with the same message, voters unchanged.
+    let mut leader = static_quorum_cluster(0, &[1, 2, 3], &voters);
+    leader.secrets = out.state.secrets.clone();
+    let out = run(TestEvent::config_changed(), leader);
+    let status = out.unit_status().clone();
+    assert_eq!(status.kind, StatusKind::Blocked, "{status}");
+    assert!(
+        status.message.contains("scaling controllers is not supported"),
+        "{status}"
+    );
+    let props = file(&out, "/etc/kafka/server.properties").unwrap();
+    assert!(props.contains(OLD_VOTERS), "{props}");
 }

@@ -329,10 +329,7 @@ fn kraft_client_waits(model: &Model) {
 
 #[test]
 fn users_and_acls_live_in_real_zookeeper_while_the_broker_cannot_run() {
-    if !e2e_support::zookeeper_installed() {
-        eprintln!("SKIPPED: Debian's zookeeper package is not installed (scripts/install-deps.sh)");
-        return;
-    }
+    e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_users_and_acls");
     let model = Model::up("acls", "30s");
     deploy(&model);

@@ -40,6 +40,24 @@ fn client_properties_match_golden_files() {
 }
 
 #[test]
+fn kraft_client_properties_match_golden_files() {
+    // What `kafka-metadata-quorum.sh add-controller` reads on a controller (quorum_tool).
+    for (name, inputs) in scenarios() {
+        match kafka_k8s::workload::quorum_tool::kraft_client_properties(&inputs).unwrap() {
+            Some(props) => {
+                let text = props.render();
+                assert!(
+                    text.starts_with(&server_properties(&inputs).unwrap().render()),
+                    "{name}"
+                );
+                check_golden(&format!("{name}.kraft-client.properties"), &text);
+            }
+            None => assert!(!inputs.runs_controller(), "{name}"),
+        }
+    }
+}
+
+#[test]
 fn zookeeper_jaas_matches_golden_file() {
     let (_, inputs) = scenarios().remove(0);
     let Metadata::ZooKeeper(zk) = &inputs.metadata else {

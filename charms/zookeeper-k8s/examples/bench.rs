@@ -2,8 +2,11 @@
 //! ensemble comes up. It prints figures; it asserts nothing.
 //!
 //! ```text
-//! cargo run --release -p zookeeper-k8s --example bench [-- --runs N --samples N --no-build]
+//! cargo run --release -p zookeeper-k8s --example bench [-- --runs N --samples N --no-build --calls]
 //! ```
+//!
+//! `--calls` also prints every hook-tool call, with its arguments, of the last counted
+//! update-status and config-changed of the leader and of one other unit.
 //!
 //! Where hooks are measured, and why there: charm-sdk/bench runs its demo charm under
 //! compiled fake hook tools and a fake Pebble, which isolates the charm from Juju. This charm's
@@ -37,6 +40,8 @@ struct Options {
     runs: usize,
     samples: usize,
     build: bool,
+    /// Print every hook-tool call (with its arguments) of one counted hook per kind and role.
+    calls: bool,
 }
 
 fn parse_options() -> Result<Options, String> {
@@ -44,6 +49,7 @@ fn parse_options() -> Result<Options, String> {
         runs: 3,
         samples: 30,
         build: true,
+        calls: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -59,9 +65,10 @@ fn parse_options() -> Result<Options, String> {
             "--runs" => options.runs = number("--runs")?,
             "--samples" => options.samples = number("--samples")?,
             "--no-build" => options.build = false,
+            "--calls" => options.calls = true,
             _ => {
                 return Err(format!(
-                    "unknown argument {arg:?}; usage: bench [--runs N] [--samples N] [--no-build]"
+                    "unknown argument {arg:?}; usage: bench [--runs N] [--samples N] [--no-build] [--calls]"
                 ))
             }
         }
@@ -209,6 +216,27 @@ fn config_changes(model: &Model, changes: usize) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints the calls of the last counted update-status and config-changed of the leader and
+/// of one other unit (`--calls`).
+fn print_calls(probe: &Probe, units: &[model::Unit], leader: &str) {
+    let other = units.iter().map(|u| u.name.as_str()).find(|u| *u != leader);
+    for hook in ["update-status", "config-changed"] {
+        for (role, unit) in [("leader", Some(leader)), ("non-leader", other)] {
+            let Some(trace) = unit.and_then(|u| probe.trace(u, hook)) else {
+                continue;
+            };
+            println!(
+                "\n{hook} ({role}, {}), {} calls:",
+                unit.unwrap_or("-"),
+                trace.lines().count()
+            );
+            for (i, line) in trace.lines().enumerate() {
+                println!("  {:>2} {line}", i + 1);
+            }
+        }
+    }
+}
+
 /// Samples update-status and config-changed on a settled three-unit ensemble.
 fn measure_hooks(
     local_model: &Path,
@@ -216,6 +244,7 @@ fn measure_hooks(
     measure: &Path,
     scratch: &Path,
     n: usize,
+    calls: bool,
 ) -> Result<Vec<Sample>, String> {
     let model = Model::up(local_model, "hooks", "3s")?;
     let units = deploy_three(&model, charm)?;
@@ -243,6 +272,9 @@ fn measure_hooks(
         .find(|u| u.leader)
         .map(|u| u.name.clone())
         .unwrap_or_default();
+    if calls {
+        print_calls(&probe, &units, &leader);
+    }
     let mut samples = probe.samples();
     for s in &mut samples {
         if s.unit == leader {
@@ -281,7 +313,7 @@ fn run(options: &Options) -> Result<(), String> {
         eprintln!("deploying 3 units to active, {} run(s)…", options.runs);
         let deploys = time_to_active(&local_model, &charm, options.runs)?;
         eprintln!("measuring hooks in a 3-unit model…");
-        let samples = measure_hooks(&local_model, &charm, &measure, &scratch, options.samples)?;
+        let samples = measure_hooks(&local_model, &charm, &measure, &scratch, options.samples, options.calls)?;
         report::print(&samples, &sizes, &deploys);
         Ok(())
     })();

@@ -1,7 +1,8 @@
 //! The actions, with the Python charm's names, parameters and result keys:
 //! `get-super-password` → `super-password`, `get-sync-password` → `sync-password`,
 //! `set-password` (`username` super|sync, default super; `password` optional) →
-//! `<username>-password`.
+//! `<username>-password`; `set-tls-private-key` (`internal-key` optional; in `crate::tls`),
+//! no results.
 //!
 //! `set-password` only stores the new password; the reconcile that follows (the secret's
 //! version bump wakes every unit) rolls it out one server at a time.
@@ -29,6 +30,17 @@ pub enum Action {
         /// The new password; generated when absent.
         password: Option<String>,
     },
+    /// Replace this unit's TLS private key and request a certificate for it (any unit).
+    SetTlsPrivateKey {
+        /// PEM or base64-encoded PEM (RSA ≥ 2048 bits or ECDSA P-256/P-384); a new key is
+        /// generated when absent.
+        #[serde(rename = "internal-key")]
+        internal_key: Option<charm_interfaces::sensitive::Sensitive>,
+    },
+    /// Checks the ensemble and prepares an in-place upgrade (leader; `crate::upgrade`).
+    PreUpgradeCheck,
+    /// Lets the remaining units upgrade after the first one did (leader; `crate::upgrade`).
+    ResumeUpgrade,
 }
 
 fn default_username() -> String {
@@ -36,11 +48,20 @@ fn default_username() -> String {
 }
 
 /// Runs an action.
-pub fn run<C: Charm>(ctx: &mut Context<'_, C>, action: Action) -> Result<ActionResults, ActionError> {
+pub fn run<C: Charm<Config = crate::config::Config>>(
+    ctx: &mut Context<'_, C>,
+    action: Action,
+) -> Result<ActionResults, ActionError> {
     match action {
         Action::GetSuperPassword => get_password(ctx, SUPER_USER),
         Action::GetSyncPassword => get_password(ctx, SYNC_USER),
         Action::SetPassword { username, password } => set_password(ctx, &username, password),
+        Action::SetTlsPrivateKey { internal_key } => crate::tls::set_private_key(ctx, internal_key.as_ref()),
+        // They need the charm's connector (ZooKeeper, Kubernetes): the charm runs them
+        // (`ZooKeeperCharm::run_action`).
+        Action::PreUpgradeCheck | Action::ResumeUpgrade => {
+            Err(ActionError::failed("the upgrade actions are run by the charm itself"))
+        }
     }
 }
 
@@ -63,6 +84,7 @@ fn set_password<C: Charm>(
     let Some(leader) = ctx.leader()? else {
         return Err(ActionError::failed("Password rotation must be called on leader unit"));
     };
+    crate::upgrade::refuse_while_upgrading(ctx, "set password")?;
     if username != SUPER_USER && username != SYNC_USER {
         return Err(ActionError::failed(format!(
             "The action can be run only for users used by the charm: super, sync; not {username:?}."

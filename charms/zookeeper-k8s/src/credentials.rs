@@ -169,7 +169,10 @@ pub fn leader_sync<C: Charm>(
     client_ids: &BTreeSet<u32>,
 ) -> Result<Credentials, Error> {
     let app = ctx.app().to_string();
-    let uri = ctx.ensure_app_secret(leader, secret_meta(&app), || {
+    // The URI published in the peer bag (read already, so free) spares the label lookup.
+    let bag = AppData(ctx.local_app_data(peers, Some(leader))?);
+    let known = bag.secret_uri().and_then(|u| SecretUri::new(u).ok());
+    let uri = ctx.ensure_app_secret_at(leader, known.as_ref(), secret_meta(&app), || {
         desired_content(&SecretContent::new(), &BTreeSet::new(), &mut generate)
     })?;
     let current = ctx.get_secret(&SecretRef::uri(uri.clone()), SecretRead::Peek)?;

@@ -12,8 +12,10 @@
 //! types), [`quorum`], [`restart`], [`encryption`] (pure decisions), [`render`] (pure file
 //! rendering), [`server`] (a server's files and (re)start), [`credentials`], [`tls`],
 //! [`clients`], [`cos`] (one concern each), [`leader`] (the leader's side effects),
-//! [`admin`] (the ZooKeeper administration client behind a trait), [`workload`] (Pebble I/O)
-//! and [`reconcile`] (the order of it all).
+//! [`admin`] (the ZooKeeper administration client behind a trait, failing with [`error`]'s
+//! one error type), [`workload`] (Pebble I/O),
+//! [`upgrade`] (in-place upgrades: `pre-upgrade-check`, `resume-upgrade`) and [`reconcile`]
+//! (the order of it all).
 
 pub mod actions;
 pub mod admin;
@@ -22,6 +24,7 @@ pub mod config;
 pub mod cos;
 pub mod credentials;
 pub mod encryption;
+pub mod error;
 pub mod leader;
 pub mod literals;
 pub mod peers;
@@ -31,6 +34,7 @@ pub mod render;
 pub mod restart;
 pub mod server;
 pub mod tls;
+pub mod upgrade;
 pub mod workload;
 
 use charm_sdk::prelude::*;
@@ -63,7 +67,11 @@ impl<A: AdminConnector> Charm for ZooKeeperCharm<A> {
     }
 
     fn run_action(&self, ctx: &mut Context<'_, Self>, action: Action) -> Result<ActionResults, ActionError> {
-        actions::run(ctx, action)
+        match action {
+            Action::PreUpgradeCheck => upgrade::pre_upgrade_check_action(ctx, &self.admin),
+            Action::ResumeUpgrade => upgrade::resume_upgrade_action::<A, _>(ctx),
+            other => actions::run(ctx, other),
+        }
     }
 
     /// `secret-expired` is how certificate secrets (expiring at their renewal time) wake the

@@ -4,6 +4,9 @@
 //! Every step is idempotent and cheap when nothing changed: the steady state costs a few
 //! hook-tool reads, a handful of Pebble reads and one `mntr` to the unit's own server.
 
+use charm_interfaces::upgrade::decide::Turn;
+use charm_interfaces::upgrade::wire::UnitState;
+use charm_interfaces::upgrade::UpgradeRun;
 use charm_sdk::prelude::*;
 
 use crate::admin::health::{probe, wait_healthy, Health};
@@ -19,6 +22,7 @@ use crate::quorum::{self, Startup};
 use crate::render::{current_dynamic_file, logback_xml, Encryption, Role};
 use crate::server::{ServerFiles, ServerInputs};
 use crate::tls::{self, TlsOutcome};
+use crate::upgrade::{post_upgrade_check, POST_UPGRADE_PROBES, STATE_UPGRADE_RESTARTED};
 use crate::workload::Workload;
 use crate::ZooKeeperCharm;
 
@@ -59,6 +63,16 @@ pub fn reconcile<A: AdminConnector>(ctx: &mut Context<'_, ZooKeeperCharm<A>>, ad
         return Err(Stop::waiting("waiting for the leader to create the internal passwords"));
     };
 
+    // In-place upgrade: whose turn it is decides whether this server restarts now.
+    let mut upgrade = crate::upgrade::read::<A, _>(ctx)?;
+    let policy = match upgrade.as_mut() {
+        Some(run) => {
+            run.on_hook(ctx)?;
+            upgrade_policy(ctx, run)?
+        }
+        None => RestartPolicy::Normal,
+    };
+
     let jmx_exporter = workload.ships(JMX_AGENT);
     let encryption = encryption::unit_encryption(&cluster.app_data, tls.stores.clone());
     converge_server(
@@ -71,8 +85,12 @@ pub fn reconcile<A: AdminConnector>(ctx: &mut Context<'_, ZooKeeperCharm<A>>, ad
         jmx_exporter,
         &workload,
         &mut unit_bag,
+        policy,
     )?;
     ctx.update_unit_data(&peers, &unit_bag)?;
+    if let Some(run) = upgrade.as_mut() {
+        finish_upgrade_turn(ctx, admin, run, &cluster.me.client_address(&cluster.app))?;
+    }
     for (k, v) in &unit_bag {
         if v.is_empty() {
             cluster.me.bag.remove(k);
@@ -109,6 +127,7 @@ fn converge_server<A: AdminConnector>(
     jmx_exporter: bool,
     workload: &Workload<'_>,
     bag: &mut Databag,
+    policy: RestartPolicy,
 ) -> Result<(), Stop> {
     let me = &cluster.me;
     let address = me.client_address(&cluster.app);
@@ -164,6 +183,9 @@ fn converge_server<A: AdminConnector>(
         let files = ServerFiles::render(&inputs(dynamic));
         files.start(workload, me.number + 1, (!keep).then_some(lines.as_slice()))?;
         ctx.set_unit_state(STATE_RUNNING_CONFIG, &files.fingerprint)?;
+        if policy == RestartPolicy::Upgrade {
+            ctx.set_unit_state(STATE_UPGRADE_RESTARTED, &true)?;
+        }
         let role = lines.iter().find(|l| l.id == me.number + 1).map(|l| l.role);
         ctx.info(&format!(
             "started zookeeper as {} with {} server(s) in its dynamic configuration",
@@ -184,17 +206,27 @@ fn converge_server<A: AdminConnector>(
     let files = ServerFiles::render(&inputs(current_dynamic.unwrap_or_else(|| DYNAMIC_CFG.to_owned())));
     let running: Option<String> = ctx.unit_state(STATE_RUNNING_CONFIG)?;
     let holds_lock = cluster.app_data.restart_lock() == Some(me.number);
-    let health = if running.as_deref() != Some(files.fingerprint.as_str()) {
+    let stale = running.as_deref() != Some(files.fingerprint.as_str());
+    let health = if (stale && policy != RestartPolicy::Hold) || policy == RestartPolicy::Upgrade {
         if !holds_lock {
             bag.insert(UNIT_RESTART.to_owned(), "requested".to_owned());
-            ctx.add_status(Status::waiting(
-                "waiting for the rolling-restart lock to load new configuration",
-            ));
+            ctx.add_status(Status::waiting(if policy == RestartPolicy::Upgrade {
+                "waiting for the rolling-restart lock to upgrade"
+            } else {
+                "waiting for the rolling-restart lock to load new configuration"
+            }));
             return report_health(ctx, probe(admin, &address));
         }
-        ctx.info("rolling restart: restarting zookeeper with its new configuration");
+        if policy == RestartPolicy::Upgrade {
+            ctx.info("upgrade: restarting zookeeper under the rolling-restart lock");
+        } else {
+            ctx.info("rolling restart: restarting zookeeper with its new configuration");
+        }
         files.restart(workload)?;
         ctx.set_unit_state(STATE_RUNNING_CONFIG, &files.fingerprint)?;
+        if policy == RestartPolicy::Upgrade {
+            ctx.set_unit_state(STATE_UPGRADE_RESTARTED, &true)?;
+        }
         publish_running(bag, &files, encryption, version);
         bag.insert(UNIT_RESTART.to_owned(), "restarted".to_owned());
         wait_healthy(admin, &address, RESTART_PROBES, std::time::Duration::from_secs(2))
@@ -223,6 +255,72 @@ fn converge_server<A: AdminConnector>(
         )));
     }
     report_health(ctx, health)
+}
+
+/// Whether this run may (or must) restart a running server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RestartPolicy {
+    /// Restart when the configuration changed (under the lock).
+    Normal,
+    /// An upgrade is under way and it is not this unit's turn: keep the server as it is.
+    Hold,
+    /// This unit's upgrade turn: restart (under the lock) even if nothing changed.
+    Upgrade,
+}
+
+/// The restart policy for this unit's place in an upgrade; marks it `upgrading` on its turn.
+fn upgrade_policy<A: AdminConnector>(
+    ctx: &mut Context<'_, ZooKeeperCharm<A>>,
+    run: &mut UpgradeRun,
+) -> Result<RestartPolicy, Error> {
+    Ok(match run.turn() {
+        Turn::Go => {
+            if run.view.state() != Some(UnitState::Upgrading) {
+                ctx.info("upgrade: this unit's turn");
+                run.set_state(ctx, UnitState::Upgrading)?;
+            }
+            let restarted: Option<bool> = ctx.unit_state(STATE_UPGRADE_RESTARTED)?;
+            if restarted == Some(true) {
+                RestartPolicy::Normal
+            } else {
+                RestartPolicy::Upgrade
+            }
+        }
+        Turn::Wait(_) | Turn::Halted => RestartPolicy::Hold,
+        Turn::Idle | Turn::Finish => RestartPolicy::Normal,
+    })
+}
+
+/// After the server converged: on this unit's turn, once it restarted, the post-upgrade
+/// check decides `completed` or `failed`; at the end, back to idle. Adds the upgrade status.
+fn finish_upgrade_turn<A: AdminConnector>(
+    ctx: &mut Context<'_, ZooKeeperCharm<A>>,
+    admin: &A,
+    run: &mut UpgradeRun,
+    address: &str,
+) -> Result<(), Error> {
+    match run.turn() {
+        Turn::Go => {
+            let restarted: Option<bool> = ctx.unit_state(STATE_UPGRADE_RESTARTED)?;
+            if restarted == Some(true) {
+                let health = wait_healthy(admin, address, POST_UPGRADE_PROBES, std::time::Duration::from_secs(2));
+                ctx.delete_unit_state(STATE_UPGRADE_RESTARTED)?;
+                match post_upgrade_check(&health) {
+                    Ok(()) => run.set_completed(ctx)?,
+                    Err(e) => run.set_failed(ctx, &e.to_string())?,
+                }
+            }
+        }
+        Turn::Finish => {
+            ctx.info("upgrade: every unit completed; back to idle");
+            run.finish(ctx)?;
+        }
+        Turn::Idle | Turn::Wait(_) | Turn::Halted => {}
+    }
+    if let Some(status) = run.status() {
+        ctx.add_status(status);
+    }
+    Ok(())
 }
 
 /// What the running server loaded, for the leader's decisions.

@@ -129,10 +129,7 @@ fn check_access(hosts: &[String], mine: &Credentials, other: &Credentials, super
 
 #[test]
 fn clients_get_a_private_chroot_then_tls_then_rotated_passwords() {
-    if !e2e_support::zookeeper_installed() {
-        eprintln!("SKIPPED: Debian's zookeeper package is not installed (scripts/install-deps.sh)");
-        return;
-    }
+    e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_clients");
     let model = Model::up("clients", "10s");
     let charm = artifacts::pack_zookeeper(model.path());

@@ -55,10 +55,7 @@ fn wait_members(units: &[Unit], password: &str, ids: &[u32]) {
 
 #[test]
 fn an_ensemble_forms_scales_and_survives_a_killed_server() {
-    if !e2e_support::zookeeper_installed() {
-        eprintln!("SKIPPED: Debian's zookeeper package is not installed (scripts/install-deps.sh)");
-        return;
-    }
+    e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_ensemble");
     let model = Model::up("ensemble", "10s");
     let charm = artifacts::pack_zookeeper(model.path());

@@ -51,6 +51,9 @@ pub struct Part {
     pub source_type: Option<String>,
     #[serde(default)]
     pub source_checksum: Option<String>,
+    /// The commit a `git` source is checked out at.
+    #[serde(default)]
+    pub source_commit: Option<String>,
     #[serde(default)]
     pub organize: BTreeMap<String, String>,
     #[serde(default)]
@@ -118,6 +121,8 @@ pub struct Download<'a> {
     pub checksum: Option<&'a str>,
     /// `source-type`, if any.
     pub source_type: Option<&'a str>,
+    /// `source-commit` (a `git` source), if any.
+    pub commit: Option<&'a str>,
 }
 
 impl Rock {
@@ -153,6 +158,7 @@ impl Rock {
                     url,
                     checksum: part.source_checksum.as_deref(),
                     source_type: part.source_type.as_deref(),
+                    commit: part.source_commit.as_deref(),
                 })
             })
             .collect()

@@ -47,6 +47,7 @@ fn inputs() -> BrokerInputs {
         roles: Roles {
             broker: true,
             controller: false,
+            balancer: false,
         },
         kafka: assemble::KAFKA_LINE,
         kafka_version: assemble::KAFKA_VERSION.to_owned(),
@@ -76,6 +77,7 @@ fn inputs() -> BrokerInputs {
         proxy: Proxy::default(),
         jmx_exporter: true,
         java_home: assemble::JAVA_HOME.map(str::to_owned),
+        balancer: false,
     }
 }
 
@@ -102,7 +104,11 @@ fn charm() -> CharmSide {
         service: literals::SERVICE.to_owned(),
         user: WORKLOAD_USER.to_owned(),
         group: WORKLOAD_USER.to_owned(),
-        executes: vec![kp::SERVER_START.to_owned(), kp::STORAGE_TOOL.to_owned()],
+        executes: vec![
+            kp::SERVER_START.to_owned(),
+            kp::STORAGE_TOOL.to_owned(),
+            kp::METADATA_QUORUM_TOOL.to_owned(),
+        ],
         ships: vec![kp::JMX_EXPORTER_AGENT.to_owned()],
         // The charm enables the agent only when the image has it (`broker::has_jmx_exporter`).
         optional: vec![kp::JMX_EXPORTER_AGENT.to_owned()],
@@ -119,6 +125,7 @@ fn charm() -> CharmSide {
             kp::PEER_KEYSTORE,
             kp::PEER_TRUSTSTORE,
             kp::JMX_EXPORTER_CONFIG,
+            kp::KRAFT_CLIENT_PROPERTIES,
             kp::AUTHORIZER_LOG,
             assemble::RACK_PROPERTIES,
             kafka_k8s::store::kraft::SCRAM_CONFIG_FILE,
@@ -221,6 +228,7 @@ fn known_gaps() -> BTreeMap<String, &'static str> {
     BTreeMap::from([
         (kp::SERVER_START.to_owned(), no_kafka),
         (kp::STORAGE_TOOL.to_owned(), no_kafka),
+        (kp::METADATA_QUORUM_TOOL.to_owned(), no_kafka),
         (
             "env LOG_DIR".to_owned(),
             "the profile predates the rock's LOG_DIR; the charm's layer sets it for the broker itself",
@@ -248,5 +256,105 @@ fn the_local_model_profile_stands_in_for_the_rock() {
         gaps.keys().collect::<Vec<_>>(),
         known.keys().collect::<Vec<_>>(),
         "\nprofile gaps now: {gaps:#?}\nknown: {known:#?}"
+    );
+}
+
+/// The balancer role's side: Cruise Control's Pebble layer (rendered as a balancer unit gets
+/// it, JMX exporter on) and the files it writes, against the same rock.
+fn balancer() -> CharmSide {
+    use kafka_k8s::balancer::render as cc;
+    use kafka_k8s::balancer::{balancer_layer, BalancerInputs};
+    let inputs = BalancerInputs {
+        bootstrap_servers: vec!["kafka-k8s-0.kafka-k8s-endpoints:19092".to_owned()],
+        admin: Credential::new(literals::ADMIN_USER, "admin-password"),
+        auth: AuthMap::SASL_PLAINTEXT_SCRAM,
+        truststore: None,
+        webserver_user: Credential::new(literals::BALANCER_USER, "balancer-password"),
+        capacities: Vec::new(),
+        network_bandwidth_kb: 50_000,
+        balance_threshold: 1.1,
+        capacity_threshold: 0.8,
+        testing: false,
+        racks: 0,
+        jmx_exporter: true,
+        java_home: assemble::JAVA_HOME.map(str::to_owned),
+    };
+    CharmSide {
+        charm: "kafka-k8s (balancer)".to_owned(),
+        layer: balancer_layer(&inputs),
+        service: cc::CC_SERVICE.to_owned(),
+        user: WORKLOAD_USER.to_owned(),
+        group: WORKLOAD_USER.to_owned(),
+        executes: vec![cc::CC_START.to_owned()],
+        ships: vec![kp::JMX_EXPORTER_AGENT.to_owned(), cc::CC_JMX_CONFIG.to_owned()],
+        optional: vec![kp::JMX_EXPORTER_AGENT.to_owned()],
+        writes: [cc::CC_PROPERTIES, cc::CC_CAPACITY, cc::CC_CREDENTIALS]
+            .map(str::to_owned)
+            .to_vec(),
+        dirs: [cc::CC_CONF_DIR, cc::CC_LOG_DIR].map(str::to_owned).to_vec(),
+        storage: Vec::new(),
+        ports: vec![cc::CC_WEBSERVER_PORT, cc::CC_JMX_EXPORTER_PORT],
+    }
+}
+
+#[test]
+fn the_rock_has_cruise_control_where_the_balancer_runs_it() {
+    let side = balancer();
+    side.layer
+        .validate(literals::CONTAINER)
+        .unwrap_or_else(|e| panic!("balancer layer: {e}"));
+    // The layer gives Cruise Control its own LOG_DIR over the image's (Kafka's): a deliberate
+    // per-service override, the one environment difference allowed.
+    let log_dir = format!("LOG_DIR is {:?} in the layer", kafka_k8s::balancer::render::CC_LOG_DIR);
+    let problems: Vec<String> = rock_problems(&rock(), &side)
+        .into_iter()
+        .filter(|p| !p.contains(&log_dir))
+        .collect();
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+#[test]
+fn the_rock_ships_the_cruise_control_version_the_charm_is_checked_against() {
+    // The charm's key lists are named after the Cruise Control release they were extracted from.
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../charms/kafka-k8s/testdata");
+    let version = std::fs::read_dir(&testdata)
+        .unwrap_or_else(|e| panic!("{}: {e}", testdata.display()))
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_prefix("cruise-control-")?
+                .strip_suffix("-config-keys.txt")
+                .map(str::to_owned)
+        })
+        .next()
+        .expect("a cruise-control-<version>-config-keys.txt");
+    let contract = rock().contract().unwrap_or_else(|e| panic!("{e}"));
+    let cc_jars = [
+        format!("/opt/cruise-control/cruise-control/build/libs/cruise-control-{version}.jar"),
+        format!(
+            "/opt/cruise-control/cruise-control-metrics-reporter/build/libs/cruise-control-metrics-reporter-{version}.jar"
+        ),
+    ];
+    for jar in &cc_jars {
+        assert!(contract.get(jar).is_some(), "charm-contract should require {jar}");
+    }
+    // The brokers load the metrics reporter class from Kafka's own libs.
+    assert!(
+        kafka_k8s::workload::server::CRUISE_CONTROL_METRICS_REPORTER
+            .starts_with("com.linkedin.kafka.cruisecontrol.metricsreporter."),
+        "which jar holds the metrics reporter?"
+    );
+    let reporter = format!("{}/libs/cruise-control-metrics-reporter-{version}.jar", kp::BIN_DIR);
+    assert!(
+        contract.get(&reporter).is_some(),
+        "charm-contract should require {reporter}"
+    );
+    // The part builds the commit the key lists were extracted from (testdata/README.md).
+    let readme = std::fs::read_to_string(testdata.join("README.md")).unwrap_or_default();
+    let part = &rock().parts["cruise-control"];
+    let commit = part.source_commit.as_deref().expect("cruise-control source-commit");
+    assert!(
+        readme.contains(&format!("tag `{version}` (commit `{commit}`")),
+        "the cruise-control part builds {commit}, which testdata/README.md does not give as tag {version}"
     );
 }

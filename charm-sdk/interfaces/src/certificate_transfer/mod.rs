@@ -2,7 +2,8 @@
 //!
 //! Kafka trusts client certificates signed by CAs that other charms send over this
 //! interface (mTLS client CAs), and our charms send their CA to Canonical's charms the
-//! same way. The wire format is the charmlibs library's; errors reuse [`crate::tls::Error`].
+//! same way. The wire format is the charmlibs library's; errors are the crate's
+//! [`crate::error::Error`], as for tls-certificates.
 
 pub mod provider;
 pub mod requirer;

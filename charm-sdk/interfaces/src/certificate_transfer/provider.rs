@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use charm_sdk::{Charm, Context, Leader};
 
 use super::wire;
-use crate::tls::Error;
+use crate::error::Error;
 
 /// Publishes CA certificates on one endpoint.
 #[derive(Debug, Clone)]

@@ -12,7 +12,8 @@ use charm_sdk::{Charm, Context, Leader};
 use juju_model::RelationId;
 
 use super::wire;
-use crate::tls::{CertificateInfo, Error};
+use crate::error::Error;
+use crate::tls::CertificateInfo;
 
 /// The CA certificates received, per relation, and what could not be read.
 #[derive(Debug, Default)]

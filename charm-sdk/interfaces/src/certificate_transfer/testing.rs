@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use charm_testing::Relation;
 
 use super::wire;
-use crate::tls::Error;
+use crate::error::Error;
 
 /// A relation on the charm's `requires` endpoint to a provider (`self-signed-certificates`)
 /// that sends `cas`: in its app bag (v1) or, with `v1 = false`, in its unit bag (v0).

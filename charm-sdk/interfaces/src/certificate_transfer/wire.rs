@@ -12,8 +12,8 @@ use std::collections::BTreeSet;
 
 use juju_model::Databag;
 
+use crate::error::Error;
 use crate::pyjson;
-use crate::tls::Error;
 
 /// The `version` key (both sides).
 pub const VERSION_KEY: &str = "version";

@@ -349,6 +349,20 @@ fn clone_error(e: &Error) -> Error {
             relation: relation.clone(),
             source: charm_sdk::Error::msg(source.to_string()),
         },
+        Error::RemoteData { what, message } => Error::RemoteData {
+            what: what.clone(),
+            message: message.clone(),
+        },
+        Error::CertificateRequest(m) => Error::CertificateRequest(m.clone()),
+        Error::Crypto { what, message } => Error::Crypto {
+            what: what.clone(),
+            message: message.clone(),
+        },
+        Error::Keystore(m) => Error::Keystore(m.clone()),
+        Error::Io { path, source } => Error::Io {
+            path: path.clone(),
+            source: std::io::Error::new(source.kind(), source.to_string()),
+        },
     }
 }
 

@@ -14,7 +14,8 @@ use rcgen::{
 };
 
 use super::provider::IssuedCertificate;
-use super::{pem, Error, KeyAlgorithm, PrivateKey};
+use super::{pem, KeyAlgorithm, PrivateKey};
+use crate::error::Error;
 
 /// A CA: its certificate, its key, and the chain above it.
 #[derive(Debug, Clone)]

@@ -13,7 +13,8 @@ use juju_model::RelationId;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::wire::CertificateEntry;
-use super::{pem, request::collect_sans, Error};
+use super::{pem, request::collect_sans};
+use crate::error::Error;
 
 /// Facts read from a certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]

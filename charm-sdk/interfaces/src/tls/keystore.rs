@@ -17,7 +17,8 @@ use std::path::Path;
 use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
 
 use super::requirer::AssignedCertificate;
-use super::{labels, pem, Error, PrivateKey};
+use super::{labels, pem, PrivateKey};
+use crate::error::Error;
 
 /// Builds a PKCS#12 keystore holding `key` with `chain` (PEMs, leaf first; duplicates
 /// dropped) under `alias`, protected by `password`.

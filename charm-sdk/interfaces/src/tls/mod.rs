@@ -25,15 +25,17 @@
 //!
 //! Files: [`wire`] (databags), [`request`] (attributes and CSRs), [`certificate`] (what a
 //! certificate says), [`requirer`], [`provider`], [`ca`] (a test CA), [`keystore`]
-//! (PKCS#12 and PEM files), [`labels`] (secret labels), and with the `testing` feature
+//! (PKCS#12 and PEM files), [`labels`] (secret labels), `operator_key` (a key an operator
+//! passes to an action, inline or as a secret URI: [`operator_key()`]), and with the `testing` feature
 //! `testing` (the other side, for `charm-testing` states).
 
 pub mod ca;
 pub mod certificate;
-mod error;
 pub mod key;
+mod key_der;
 pub mod keystore;
 pub mod labels;
+mod operator_key;
 pub mod pem;
 pub mod provider;
 pub mod request;
@@ -45,9 +47,9 @@ pub mod wire;
 
 pub use ca::CertificateAuthority;
 pub use certificate::{CertificateInfo, ProviderCertificate};
-pub use error::Error;
-pub use key::{KeyAlgorithm, PrivateKey};
+pub use key::{KeyAlgorithm, PrivateKey, OPERATOR_KEY_SECRET_FIELD};
 pub use labels::Mode;
+pub use operator_key::operator_key;
 pub use provider::{CertificateRequest, Issuance, IssuedCertificate, ProviderReport, Requester, TlsProvider};
 pub use request::{CertRequest, CsrInfo};
-pub use requirer::{AssignedCertificate, TlsRequirer};
+pub use requirer::{AssignedCertificate, KeyReplacement, TlsRequirer};

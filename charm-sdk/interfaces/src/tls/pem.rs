@@ -8,7 +8,7 @@
 
 use base64::Engine;
 
-use super::Error;
+use crate::error::Error;
 
 /// `-----BEGIN {label}-----\n…\n-----END {label}-----` with 64-column lines and no trailing
 /// newline, as `cryptography`'s PEM output after `.strip()`.

@@ -15,7 +15,8 @@ use super::certificate::ProviderCertificate;
 use super::wire::{
     CertificateEntry, CertificateError, CsrEntry, ProviderAppData, ProviderCapabilities, RequestError, RequirerData,
 };
-use super::{CertificateInfo, CsrInfo, Error};
+use super::{CertificateInfo, CsrInfo};
+use crate::error::Error;
 
 /// Who wrote a request: a unit (unit mode) or the application's leader (app mode).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,8 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::AttributeTypeAndValue;
 
-use super::{pem, Error, PrivateKey};
+use super::{pem, PrivateKey};
+use crate::error::Error;
 
 /// OID of x500UniqueIdentifier (2.5.4.45), written as UTF8String like `cryptography` does.
 const UNIQUE_ID: [u64; 4] = [2, 5, 4, 45];
@@ -120,13 +121,15 @@ impl CertRequest {
             && self.sans_dns.is_empty()
             && self.sans_ip.is_empty()
         {
-            return Err(Error::Request(
+            return Err(Error::CertificateRequest(
                 "at least one of common name, DNS SANs or IP SANs is required".into(),
             ));
         }
         for name in &self.sans_dns {
             if name.is_empty() || !name.is_ascii() {
-                return Err(Error::Request(format!("DNS SAN {name:?} must be non-empty ASCII")));
+                return Err(Error::CertificateRequest(format!(
+                    "DNS SAN {name:?} must be non-empty ASCII"
+                )));
             }
         }
         Ok(())
@@ -151,12 +154,12 @@ impl CertRequest {
         }
         if let Some(email) = &self.email_address {
             let value = rcgen::string::Ia5String::try_from(email.as_str())
-                .map_err(|e| Error::Request(format!("email address {email:?}: {e}")))?;
+                .map_err(|e| Error::CertificateRequest(format!("email address {email:?}: {e}")))?;
             dn.push(DnType::CustomDnType(EMAIL.to_vec()), DnValue::Ia5String(value));
         }
         if let Some(c) = &self.country_name {
             let value = rcgen::string::PrintableString::try_from(c.as_str())
-                .map_err(|e| Error::Request(format!("country name {c:?}: {e}")))?;
+                .map_err(|e| Error::CertificateRequest(format!("country name {c:?}: {e}")))?;
             dn.push(DnType::CountryName, DnValue::PrintableString(value));
         }
         if let Some(st) = &self.state_or_province_name {
@@ -172,7 +175,7 @@ impl CertRequest {
             .extend(self.sans_ip.iter().map(|ip| SanType::IpAddress(*ip)));
         for name in &self.sans_dns {
             let name = rcgen::string::Ia5String::try_from(name.as_str())
-                .map_err(|e| Error::Request(format!("DNS SAN {name:?}: {e}")))?;
+                .map_err(|e| Error::CertificateRequest(format!("DNS SAN {name:?}: {e}")))?;
             params.subject_alt_names.push(SanType::DnsName(name));
         }
         let csr = params.serialize_request(key.key_pair())?;
@@ -316,7 +319,7 @@ mod tests {
         let key = PrivateKey::generate(KeyAlgorithm::EcdsaP256).unwrap();
         assert!(matches!(
             CertRequest::default().to_csr_pem(&key),
-            Err(Error::Request(_))
+            Err(Error::CertificateRequest(_))
         ));
     }
 

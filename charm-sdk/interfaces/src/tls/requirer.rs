@@ -14,6 +14,10 @@
 //!    certificate is dropped and the provider's replacement awaited.
 //!
 //! Writes happen only when something differs, so calling it on every hook costs reads.
+//!
+//! [`TlsRequirer::replace_private_key`] (an operator's key, or a fresh one) is the one
+//! write from outside the loop: it stores the key, and the same convergence then replaces
+//! the CSR, since the old CSR's public key is no longer ours.
 
 use std::time::SystemTime;
 
@@ -24,7 +28,8 @@ use super::certificate::ProviderCertificate;
 use super::labels::{self, Mode};
 use super::secrets::{self, Owner};
 use super::wire::{CsrEntry, ProviderAppData, RequirerData};
-use super::{CertRequest, CsrInfo, Error, KeyAlgorithm, PrivateKey};
+use super::{CertRequest, CsrInfo, KeyAlgorithm, PrivateKey};
+use crate::error::Error;
 
 /// The default renewal point, as a fraction of the validity (`renewal_relative_time`).
 pub const DEFAULT_RENEWAL_FRACTION: f64 = 0.9;
@@ -36,6 +41,19 @@ pub struct AssignedCertificate {
     pub certificate: ProviderCertificate,
     /// Our private key (from our secret). Never log it.
     pub private_key: PrivateKey,
+}
+
+/// What [`TlsRequirer::replace_private_key`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyReplacement {
+    /// The key was stored and a CSR signed by it published in place of the old one.
+    Requested,
+    /// The key is the one already in use: nothing was written.
+    Unchanged,
+    /// The endpoint has no relation: nothing was written.
+    NotRelated,
+    /// App mode on a unit that is not the leader: nothing was written.
+    NotLeader,
 }
 
 /// One certificate request on one endpoint, in unit or app mode.
@@ -130,9 +148,68 @@ impl TlsRequirer {
             return Ok(None);
         };
         let key = self.ensure_key(ctx, owner)?;
+        let (assigned, deferred) = self.converge(ctx, &relation, leader, key, now)?;
+        match deferred {
+            Some(e) => Err(e),
+            None => Ok(assigned),
+        }
+    }
 
+    /// Replaces our private key with `key` (an operator's, or a fresh one to rotate): the
+    /// key secret gets a new revision, the CSR made with the old key is withdrawn from our
+    /// bag and its certificate secret removed, and a CSR for the same attributes, signed by
+    /// `key`, takes its place. The provider's certificate for it arrives in a later hook,
+    /// where [`Self::reconcile`] returns it. Nothing is written when the relation does not
+    /// exist (the key would be removed with the relation's secrets anyway), in app mode
+    /// without `leader`, or when `key` is the key already in use.
+    pub fn replace_private_key<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        leader: Option<&Leader>,
+        key: &PrivateKey,
+    ) -> Result<KeyReplacement, Error> {
+        self.request.validate()?;
+        let owner = match (self.mode, leader) {
+            (Mode::Unit, _) => Owner::Unit,
+            (Mode::App, Some(leader)) => Owner::App(leader),
+            (Mode::App, None) => return Ok(KeyReplacement::NotLeader),
+        };
+        let Some(relation) = ctx.relation(&self.endpoint)? else {
+            return Ok(KeyReplacement::NotRelated);
+        };
+        let label = labels::private_key(self.mode, ctx.unit(), &self.endpoint);
+        let current = secrets::read(ctx, &label)?.and_then(|content| {
+            content
+                .get("private-key")
+                .and_then(|pem| PrivateKey::from_pem(pem).ok())
+        });
+        if current.is_some_and(|k| k.public_key_raw() == key.public_key_raw()) {
+            return Ok(KeyReplacement::Unchanged);
+        }
+        let mut content = SecretContent::new();
+        content.insert("private-key".to_owned(), key.to_pem());
+        secrets::ensure(ctx, owner, &label, &content, None)?;
+        ctx.info(&format!(
+            "the private key for {} was replaced; requesting a certificate for the new key",
+            self.endpoint
+        ));
+        // Bad provider data is not this call's business: the next reconcile reports it.
+        let _ = self.converge(ctx, &relation, leader, key.clone(), SystemTime::now())?;
+        Ok(KeyReplacement::Requested)
+    }
+
+    /// Steps 2–4 of the module docs with `key`: returns the assigned certificate and an
+    /// error about the provider's data to report once our own bag is written.
+    fn converge<C: Charm>(
+        &self,
+        ctx: &mut Context<'_, C>,
+        relation: &Relation,
+        leader: Option<&Leader>,
+        key: PrivateKey,
+        now: SystemTime,
+    ) -> Result<(Option<AssignedCertificate>, Option<Error>), Error> {
         // Our bag: keep the first CSR that still asks for what we want with our key.
-        let bag = self.own_bag(ctx, &relation, leader)?;
+        let bag = self.own_bag(ctx, relation, leader)?;
         // A bag we cannot read is ours to overwrite (the Python library does the same).
         let ours = RequirerData::from_bag(&bag, "own bag").unwrap_or_default();
         let mut current: Option<CsrEntry> = None;
@@ -150,7 +227,7 @@ impl TlsRequirer {
         }
 
         // The provider's answer (read before deciding on renewal; written after our CSR).
-        let provider = ctx.remote_app_data(&relation)?;
+        let provider = ctx.remote_app_data(relation)?;
         let what = format!("{}:{} provider application data", relation.endpoint, relation.id);
         // Bad provider data is reported after our own bag is written, so the provider
         // still gets our request.
@@ -162,7 +239,7 @@ impl TlsRequirer {
         let mut assigned: Option<ProviderCertificate> = None;
         if let (Some(entry), Some(provider)) = (&current, &provider) {
             let found = self
-                .find_certificate(&relation, provider, entry, &key)
+                .find_certificate(relation, provider, entry, &key)
                 .unwrap_or_else(|e| {
                     deferred = Some(e);
                     None
@@ -193,16 +270,13 @@ impl TlsRequirer {
         let data = RequirerData {
             certificate_signing_requests: vec![csr.clone()],
         };
-        self.write_own_bag(ctx, &relation, leader, &data.to_bag()?)?;
+        self.write_own_bag(ctx, relation, leader, &data.to_bag()?)?;
         for old in &dropped {
             secrets::remove(ctx, &self.cert_label(ctx, old))?;
         }
 
-        if let Some(e) = deferred {
-            return Err(e);
-        }
         let Some(certificate) = assigned else {
-            return Ok(None);
+            return Ok((None, deferred));
         };
         let mut content = SecretContent::new();
         content.insert("certificate".to_owned(), certificate.certificate.clone());
@@ -211,10 +285,13 @@ impl TlsRequirer {
         let label = self.cert_label(ctx, &csr.certificate_signing_request);
         // Certificate secrets are unit-owned in both modes, as in the Python library.
         secrets::ensure(ctx, Owner::Unit, &label, &content, Some(expire))?;
-        Ok(Some(AssignedCertificate {
-            certificate,
-            private_key: key,
-        }))
+        Ok((
+            Some(AssignedCertificate {
+                certificate,
+                private_key: key,
+            }),
+            deferred,
+        ))
     }
 
     /// The private key from our secret, created on first use. A secret whose content is

@@ -5,7 +5,7 @@ use charm_sdk::backend::{HookToolError, ToolErrorKind};
 use charm_sdk::{Charm, Context, Leader, SecretContent, SecretMeta, SecretRead, SecretRef};
 use juju_model::SecretUri;
 
-use super::Error;
+use crate::error::Error;
 
 /// Who owns a secret we create.
 #[derive(Debug, Clone, Copy)]

@@ -15,7 +15,7 @@ use juju_model::Databag;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::Error;
+use crate::error::Error;
 use crate::pyjson;
 
 /// Requirer key holding its CSRs (unit bag in unit mode, app bag in app mode).

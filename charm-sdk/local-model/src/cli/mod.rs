@@ -132,6 +132,10 @@ enum Command {
         /// The new charm.
         #[arg(long)]
         path: PathBuf,
+        /// Swap the charm in each unit without replacing its "pod": workloads keep running and
+        /// the charm restarts them itself (stands in for a StatefulSet partition; see README).
+        #[arg(long)]
+        keep_workloads: bool,
     },
     /// Remove an application.
     RemoveApplication {
@@ -408,9 +412,20 @@ fn client_command(dir: &Path, socket: &str, command: Command) -> Result<ExitCode
         Command::RemoveUnit { units } => {
             call_ok(socket, &Request::RemoveUnit { units })?;
         }
-        Command::Refresh { app, path } => {
+        Command::Refresh {
+            app,
+            path,
+            keep_workloads,
+        } => {
             let charm = charm_path(&layout, &path)?;
-            call_ok(socket, &Request::Refresh { app, charm })?;
+            call_ok(
+                socket,
+                &Request::Refresh {
+                    app,
+                    charm,
+                    keep_workloads,
+                },
+            )?;
         }
         Command::RemoveApplication { app } => {
             call_ok(socket, &Request::RemoveApplication { app })?;

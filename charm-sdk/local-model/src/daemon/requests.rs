@@ -62,7 +62,11 @@ fn operate(shared: &Arc<Shared>, ctl: &mut Controller, request: Request) -> Resu
             }
             Ok(Value::Array(done))
         }
-        Request::Refresh { app, charm } => topology::refresh(ctl, &app, &charm),
+        Request::Refresh {
+            app,
+            charm,
+            keep_workloads,
+        } => topology::refresh(ctl, &app, &charm, keep_workloads),
         Request::RemoveApplication { app } => topology::remove_application(ctl, &app),
         Request::Run { unit, action, params } => topology::run_action(ctl, &unit, &action, params),
         Request::Task { id } => view::task(ctl, &id),

@@ -49,6 +49,9 @@ pub(crate) enum Item {
     /// Replace the unit's charm with its application's current one and restart its
     /// workloads (a pod replaced by `refresh`).
     Upgrade,
+    /// Replace the unit's charm with its application's current one, workloads untouched
+    /// (`refresh --keep-workloads`).
+    SwapCharm,
     /// The unit's teardown hooks are done: remove it from the model.
     RemoveUnit,
     /// The unit is done with a relation that is being removed.

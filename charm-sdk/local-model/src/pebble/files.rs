@@ -20,7 +20,8 @@ use super::glob;
 use super::multipart::{self, Writer};
 use super::response::{bad_request, error, error_result, raw, sync, sync_value, HttpResponse};
 use super::timefmt::rfc3339;
-use crate::sandbox::{users, HostPath, PathError, Sandbox};
+use crate::sandbox::{users, HostPath, Sandbox};
+use crate::Error;
 
 /// Pebble's minimum multipart boundary length.
 const MIN_BOUNDARY_LENGTH: usize = 32;
@@ -77,14 +78,16 @@ impl FileError {
     }
 }
 
-impl From<PathError> for FileError {
-    fn from(e: PathError) -> Self {
+/// A path the sandbox refused ([`crate::sandbox::Sandbox::host_path`]): outside the binds is
+/// Pebble's permission error; anything else (not absolute) its generic file error.
+impl From<Error> for FileError {
+    fn from(e: Error) -> Self {
         match e {
-            PathError::NotAbsolute(_) => FileError::generic(e.to_string()),
-            PathError::OutsideBinds(_) => Self {
+            Error::PathOutsideBinds(_) => Self {
                 kind: "permission-denied",
                 message: e.to_string(),
             },
+            _ => FileError::generic(e.to_string()),
         }
     }
 }

@@ -60,6 +60,7 @@ use tokio::sync::watch;
 
 use self::state::{ProcessKind, Shared, State};
 use crate::sandbox::Sandbox;
+use crate::Error;
 
 /// What the model must hear about a container's Pebble (it turns them into hooks).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,45 +118,6 @@ impl Default for PebbleOptions {
     }
 }
 
-/// Why a server could not start or stop cleanly.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The socket could not be created.
-    #[error("pebble {sandbox}: cannot listen on {}: {source}", socket.display())]
-    Listen {
-        /// The sandbox name.
-        sandbox: String,
-        /// The socket path.
-        socket: PathBuf,
-        /// The cause.
-        source: io::Error,
-    },
-    /// The async runtime could not be created.
-    #[error("pebble {sandbox}: cannot start the runtime: {source}")]
-    Runtime {
-        /// The sandbox name.
-        sandbox: String,
-        /// The cause.
-        source: io::Error,
-    },
-    /// An initial layer is invalid.
-    #[error("pebble {sandbox}: invalid initial layers: {message}")]
-    Layers {
-        /// The sandbox name.
-        sandbox: String,
-        /// Pebble's message.
-        message: String,
-    },
-    /// Some processes could not be stopped.
-    #[error("pebble {sandbox}: {message}")]
-    Shutdown {
-        /// The sandbox name.
-        sandbox: String,
-        /// What is still running.
-        message: String,
-    },
-}
-
 struct Running {
     runtime: tokio::runtime::Runtime,
     shared: Arc<Shared>,
@@ -197,11 +159,11 @@ impl PebbleServer {
         events: Sender<PebbleEvent>,
     ) -> Result<PebbleServer, Error> {
         let name = sandbox.name.clone();
-        let plan = layers::plan_of(&options.layers).map_err(|message| Error::Layers {
+        let plan = layers::plan_of(&options.layers).map_err(|message| Error::PebbleLayers {
             sandbox: name.clone(),
             message,
         })?;
-        let listen_error = |source: io::Error| Error::Listen {
+        let listen_error = |source: io::Error| Error::PebbleListen {
             sandbox: name.clone(),
             socket: socket.to_owned(),
             source,
@@ -217,7 +179,7 @@ impl PebbleServer {
             .thread_name("local-model-pebble")
             .enable_all()
             .build()
-            .map_err(|source| Error::Runtime {
+            .map_err(|source| Error::PebbleRuntime {
                 sandbox: name.clone(),
                 source,
             })?;
@@ -303,7 +265,7 @@ impl PebbleServer {
         let _ = running.stop.send(true);
         let _ = std::fs::remove_file(&running.socket);
         running.runtime.shutdown_background();
-        outcome.map_err(|message| Error::Shutdown {
+        outcome.map_err(|message| Error::PebbleShutdown {
             sandbox: self.sandbox.clone(),
             message,
         })

@@ -44,6 +44,7 @@ use juju_model::pebble::Layer;
 use serde::{Deserialize, Serialize};
 
 use crate::sandbox::{Bind, Sandbox};
+use crate::Error;
 
 /// Environment variable: directories (`:`-separated) of `<rock>.yaml` profiles.
 pub const PROFILES_ENV: &str = "LOCAL_MODEL_PROFILES";
@@ -122,39 +123,6 @@ pub struct HostProfile {
     pub requires: Vec<Requirement>,
 }
 
-/// Why a profile cannot be loaded or applied.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
-    /// Reading a profile or preparing a container failed.
-    #[error("{what} {}: {source}", path.display())]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The path.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A profile file does not parse.
-    #[error("host profile {}: {message}", path.display())]
-    Parse {
-        /// The file (empty for text).
-        path: PathBuf,
-        /// The parser's message.
-        message: String,
-    },
-    /// A rock layer of the profile is not a valid Pebble layer.
-    #[error("host profile {rock}: layer {label:?}: {message}")]
-    Layer {
-        /// The rock.
-        rock: String,
-        /// The layer label.
-        label: String,
-        /// Pebble's message.
-        message: String,
-    },
-}
-
 /// The last path segment without tag or digest: `ghcr.io/canonical/charmed-zookeeper:3.8` ->
 /// `charmed-zookeeper`.
 fn bare_name(name: &str) -> String {
@@ -196,22 +164,18 @@ fn find_in_dir(dir: &Path, name: &str) -> Option<HostProfile> {
 
 impl HostProfile {
     /// Parses a profile from YAML (the fields of this struct, kebab-free).
-    pub fn from_yaml(text: &str) -> Result<Self, ProfileError> {
-        serde_yaml_ng::from_str(text).map_err(|e| ProfileError::Parse {
+    pub fn from_yaml(text: &str) -> Result<Self, Error> {
+        serde_yaml_ng::from_str(text).map_err(|e| Error::Profile {
             path: PathBuf::new(),
             message: e.to_string(),
         })
     }
 
     /// Reads a profile file.
-    pub fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            what: "reading",
-            path: path.to_owned(),
-            source,
-        })?;
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = fs::read_to_string(path).map_err(|source| Error::io("reading", path, source))?;
         Self::from_yaml(&text).map_err(|e| match e {
-            ProfileError::Parse { message, .. } => ProfileError::Parse {
+            Error::Profile { message, .. } => Error::Profile {
                 path: path.to_owned(),
                 message,
             },
@@ -229,11 +193,11 @@ impl HostProfile {
     }
 
     /// The rock's layers, parsed and validated.
-    pub fn pebble_layers(&self) -> Result<Vec<(String, Layer)>, ProfileError> {
+    pub fn pebble_layers(&self) -> Result<Vec<(String, Layer)>, Error> {
         self.layers
             .iter()
             .map(|(label, yaml)| {
-                let layer_error = |message: String| ProfileError::Layer {
+                let layer_error = |message: String| Error::ProfileLayer {
                     rock: self.rock.clone(),
                     label: label.clone(),
                     message,
@@ -257,11 +221,11 @@ impl HostProfile {
     }
 
     /// Creates the profile's directories and files under `root`.
-    pub fn prepare(&self, root: &Path) -> Result<(), ProfileError> {
+    pub fn prepare(&self, root: &Path) -> Result<(), Error> {
         let users = self.host_users();
         let io = |what: &'static str, path: &Path| {
             let path = path.to_owned();
-            move |source| ProfileError::Io { what, path, source }
+            move |source| Error::Io { what, path, source }
         };
         for step in &self.prepare {
             match step {
@@ -311,7 +275,7 @@ impl HostProfile {
         root: &Path,
         address: Ipv4Addr,
         hostname: Option<String>,
-    ) -> Result<Sandbox, ProfileError> {
+    ) -> Result<Sandbox, Error> {
         self.prepare(root)?;
         let mut sandbox = Sandbox::new(name, root, address);
         sandbox.binds = self

@@ -33,7 +33,7 @@ use std::process::Command;
 use serde::{Deserialize, Serialize};
 
 pub use exec_main::sandbox_exec_main;
-pub use paths::{PathError, DEFAULT_PATH};
+pub use paths::DEFAULT_PATH;
 pub use spec::SandboxSpec;
 
 /// The hidden subcommand of the `local-model` binary that enters a sandbox and runs a
@@ -190,12 +190,12 @@ impl Sandbox {
     ///
     /// The last component is not followed when it is a symbolic link (writes replace it);
     /// see [`Sandbox::host_path_followed`] for reads.
-    pub fn host_path(&self, inside: &str) -> Result<HostPath, PathError> {
+    pub fn host_path(&self, inside: &str) -> Result<HostPath, crate::Error> {
         paths::map_bound(&self.binds, self.hosts_file.as_deref(), inside, false)
     }
 
     /// Like [`Sandbox::host_path`], following a symbolic link in the last component too.
-    pub fn host_path_followed(&self, inside: &str) -> Result<HostPath, PathError> {
+    pub fn host_path_followed(&self, inside: &str) -> Result<HostPath, crate::Error> {
         paths::map_bound(&self.binds, self.hosts_file.as_deref(), inside, true)
     }
 

@@ -6,40 +6,17 @@
 //! are followed *as the container would* (an absolute link target is resolved inside the
 //! sandbox again, not on the host).
 
-use std::fmt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::{Bind, HostPath, Sandbox};
+use crate::Error;
 
 /// Symbolic links followed before giving up (Linux's limit).
 const MAX_LINKS: usize = 40;
 
 /// Pebble's default `$PATH`, used when a sandbox's environment has none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
-/// A path the sandbox cannot map for writing or reading on the container's behalf.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathError {
-    /// The path is not absolute (Pebble's text: `paths must be absolute, got "x"`).
-    NotAbsolute(String),
-    /// The path is outside every bind of the sandbox: refused like a permission error.
-    OutsideBinds(String),
-}
-
-impl fmt::Display for PathError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PathError::NotAbsolute(path) => write!(f, "paths must be absolute, got {path:?}"),
-            PathError::OutsideBinds(path) => write!(
-                f,
-                "open {path}: permission denied (the local model only reaches the container's bind mounts)"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for PathError {}
 
 /// Go's `path.Clean` for an absolute path: no `.`, no `..` (clamped at `/`), no repeated or
 /// trailing slashes. `None` when `path` is not absolute.
@@ -144,8 +121,8 @@ pub(super) fn map_bound(
     hosts_file: Option<&Path>,
     inside: &str,
     follow_last: bool,
-) -> Result<HostPath, PathError> {
-    let cleaned = clean(inside).ok_or_else(|| PathError::NotAbsolute(inside.to_owned()))?;
+) -> Result<HostPath, Error> {
+    let cleaned = clean(inside).ok_or_else(|| Error::PathNotAbsolute(inside.to_owned()))?;
     let resolved = resolve(binds, hosts_file, &cleaned, !follow_last);
     match lookup(binds, hosts_file, &resolved) {
         Some((host, read_only)) => Ok(HostPath {
@@ -153,7 +130,7 @@ pub(super) fn map_bound(
             host,
             read_only,
         }),
-        None => Err(PathError::OutsideBinds(cleaned)),
+        None => Err(Error::PathOutsideBinds(cleaned)),
     }
 }
 
@@ -216,11 +193,11 @@ mod tests {
         assert!(p.read_only);
         assert!(matches!(
             map_bound(&binds, None, "/etc/zookeeper/../passwd", false),
-            Err(PathError::OutsideBinds(p)) if p == "/etc/passwd"
+            Err(Error::PathOutsideBinds(p)) if p == "/etc/passwd"
         ));
         assert!(matches!(
             map_bound(&binds, None, "etc", false),
-            Err(PathError::NotAbsolute(_))
+            Err(Error::PathNotAbsolute(_))
         ));
         assert!(map_bound(&binds, None, "/etc/zookeeperx", false).is_err());
         let hosts = map_bound(&binds, Some(Path::new("/m/hosts")), "/etc/hosts", true).unwrap();

@@ -1,9 +1,10 @@
 //! `Context`: everything a charm reads and writes during one run.
 //!
 //! One fact, one hook-tool call: config, leadership, relation ids, bags, unit state, opened
-//! ports and networks are fetched on first use and cached for the rest of the run (a hook
-//! is short; Juju guarantees leadership for 30 s after `is-leader` says true). The charm's
-//! own writes update the cache, so it reads what it wrote, as Juju's hook context does.
+//! ports, networks, peeked secret content and secret metadata are fetched on first use and
+//! cached for the rest of the run (a hook is short; Juju guarantees leadership for 30 s
+//! after `is-leader` says true). The charm's own writes update the cache, so it reads what
+//! it wrote, as Juju's hook context does.
 //!
 //! The methods are split by topic: relations ([`relations`]), secrets ([`secrets`]), unit
 //! facts (unit state, ports, network, storage, goal state: [`unit`]).
@@ -36,8 +37,9 @@ pub struct Leader {
     _private: (),
 }
 
-/// Facts fetched once per run.
-#[derive(Debug, Default)]
+/// Facts fetched once per run. Its `Debug` (below) names secret keys but never values, since
+/// `{ctx:?}` may end up in a log line.
+#[derive(Default)]
 pub(crate) struct Cache {
     pub(crate) config: Option<serde_json::Map<String, Value>>,
     pub(crate) leader: Option<bool>,
@@ -48,6 +50,35 @@ pub(crate) struct Cache {
     pub(crate) unit_state: Option<BTreeMap<String, String>>,
     pub(crate) opened_ports: Option<Vec<Port>>,
     pub(crate) networks: BTreeMap<String, Network>,
+    /// Latest content by [`secrets::cache_key`], from `--peek` reads and the run's own writes.
+    pub(crate) secret_content: BTreeMap<String, secrets::SecretContent>,
+    /// `secret-info-get` answers by [`secrets::cache_key`], dropped on any secret write.
+    pub(crate) secret_info: BTreeMap<String, juju_model::tools::SecretInfo>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Secret content holds passwords and private keys: show which secrets and keys were
+        // read, never what they hold.
+        let secret_keys: BTreeMap<&str, Vec<&str>> = self
+            .secret_content
+            .iter()
+            .map(|(secret, content)| (secret.as_str(), content.keys().map(String::as_str).collect()))
+            .collect();
+        f.debug_struct("Cache")
+            .field("config", &self.config)
+            .field("leader", &self.leader)
+            .field("relation_ids", &self.relation_ids)
+            .field("remote_units", &self.remote_units)
+            .field("remote_app", &self.remote_app)
+            .field("bags", &self.bags)
+            .field("unit_state", &self.unit_state)
+            .field("opened_ports", &self.opened_ports)
+            .field("networks", &self.networks)
+            .field("secret_keys", &secret_keys)
+            .field("secret_info", &self.secret_info)
+            .finish()
+    }
 }
 
 /// The run's view of the model, handed to every entry point of a [`Charm`].

@@ -29,6 +29,16 @@ pub struct Relation {
 
 impl<C: Charm> Context<'_, C> {
     /// The live relations on `endpoint` (one `relation-ids` call per endpoint per run).
+    ///
+    /// Lookups stay lazy and per endpoint: a charm pays only for the endpoints it reads.
+    /// One `goal-state` call cannot stand in for them, as it does not list every relation
+    /// `relation-ids` returns. Juju's uniter facade (apiserver/facades/agent/uniter,
+    /// `goalStateRelations`) skips peer relations ("Ignore peer relations here"), shows
+    /// nothing for a cross-model relation seen from the offering side ("If we are on the
+    /// offering side of a remote relation, don't show anything in goal state"), and reads
+    /// the controller's live relations, whereas `relation-ids` answers from the hook
+    /// context's own relation list (which still holds a relation being torn down).
+    /// Using goal-state to skip endpoints would hide offered cross-model relations.
     pub fn relations(&mut self, endpoint: &str) -> Result<Vec<Relation>, Error> {
         let (role, _) = self
             .meta

@@ -27,7 +27,8 @@ fi
 res=$('@MEASURE@' __measure ./bin/kafka-k8s)
 if [ -n "${KB_CALLS:-}" ]; then
   calls=$(wc -l < "$KB_CALLS" | tr -d ' ')
-  tools=$(sort "$KB_CALLS" | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
+  tools=$(awk '{print $1}' "$KB_CALLS" | sort | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
+  mkdir -p "$M/traces"; cp "$KB_CALLS" "$M/traces/$(echo "$JUJU_UNIT_NAME.$JUJU_DISPATCH_PATH" | tr '/' '-')"
   tool=$('@MEASURE@' __measure '@TOOLS@/is-leader' | awk '{print $1 ":" $2 ":" $3}')
   rm -f "$KB_CALLS"
 fi
@@ -36,7 +37,9 @@ code=${res##* }
 exit "${code:-1}"
 "#;
 
-const SHIM: &str = "#!/bin/sh\necho \"${0##*/}\" >> \"$KB_CALLS\"\nexec '@TOOLS@'/\"${0##*/}\" \"$@\"\n";
+/// Logs the call (tool and arguments, on one line) before running the real tool.
+const SHIM: &str = "#!/bin/sh\n{ printf '%s' \"${0##*/}\"; for a in \"$@\"; do printf ' %s' \"$a\"; done; } | tr '\\n' ' ' >> \"$KB_CALLS\"\n\
+                    echo >> \"$KB_CALLS\"\nexec '@TOOLS@'/\"${0##*/}\" \"$@\"\n";
 
 /// One measured hook.
 #[derive(Debug, Clone)]
@@ -127,6 +130,12 @@ impl Probe {
             let _ = std::fs::remove_file(&marker);
             Ok(())
         }
+    }
+
+    /// The calls (one line each: tool and arguments) of the last counted `hook` of `unit`.
+    pub(crate) fn trace(&self, unit: &str, hook: &str) -> Option<String> {
+        let name = format!("{unit}.hooks/{hook}").replace('/', "-");
+        std::fs::read_to_string(self.dir.join("traces").join(name)).ok()
     }
 
     /// Every sample so far.

@@ -170,7 +170,7 @@ pub(crate) fn run(scratch: &Path, users: usize) -> Result<Figures, String> {
         let mut store = open(&target)?;
         sessions.push(one.elapsed());
         let (user, bindings) = request(i);
-        let fail = |e: kafka_k8s::store::StoreFailure| format!("{user}: {e}");
+        let fail = |e: kafka_k8s::error::Error| format!("{user}: {e}");
         store.upsert_user(&user, &Secret::new(password.clone())).map_err(fail)?;
         store
             .sync_acls(&format!("User:{user}"), &none, &bindings)

@@ -12,8 +12,9 @@ use std::time::Duration;
 
 use charm_sdk::pebble::{ExecRequest, Pebble};
 
-use super::{MetadataStore, StoreFailure};
+use super::MetadataStore;
 use crate::acl::{AclBinding, PatternType, ResourceType};
+use crate::error::Error;
 use crate::scram::DEFAULT_ITERATIONS;
 use crate::workload::paths::{BIN_DIR, CLIENT_PROPERTIES, CONF_DIR};
 use crate::workload::properties::escape_value;
@@ -58,16 +59,16 @@ impl<'a> KraftAdmin<'a> {
         ]
     }
 
-    fn run(&self, argv: Vec<String>) -> Result<String, StoreFailure> {
+    fn run(&self, argv: Vec<String>) -> Result<String, Error> {
         let what = argv.first().cloned().unwrap_or_default();
         let request = ExecRequest::new(argv)
             .user(crate::workload::env::WORKLOAD_USER)
             .working_dir(CONF_DIR)
             .timeout(TOOL_TIMEOUT);
-        let output = self
-            .pebble
-            .exec(&request)
-            .map_err(|e| StoreFailure(format!("{what}: {e}")))?;
+        let output = self.pebble.exec(&request).map_err(|e| Error::Tool {
+            tool: what.clone(),
+            why: e.to_string(),
+        })?;
         if output.exit_code != 0 {
             let text = format!("{}\n{}", output.stderr_text(), output.stdout_text());
             let first = text
@@ -75,10 +76,11 @@ impl<'a> KraftAdmin<'a> {
                 .map(str::trim)
                 .find(|l| !l.is_empty())
                 .unwrap_or("no output");
-            return Err(StoreFailure(format!(
-                "{what} exited with {}: {first}",
-                output.exit_code
-            )));
+            return Err(Error::ToolExit {
+                tool: what,
+                code: output.exit_code,
+                first_line: first.to_owned(),
+            });
         }
         Ok(output.stdout_text())
     }
@@ -111,7 +113,7 @@ pub fn resource_args(binding: &AclBinding) -> Vec<String> {
 }
 
 impl MetadataStore for KraftAdmin<'_> {
-    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, StoreFailure> {
+    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, Error> {
         let config = format!(
             "SCRAM-SHA-512={}\n",
             escape_value(&format!(
@@ -119,8 +121,10 @@ impl MetadataStore for KraftAdmin<'_> {
                 password.expose()
             ))
         );
-        crate::tls::push_private(self.pebble, SCRAM_CONFIG_FILE, config.as_bytes())
-            .map_err(|e| StoreFailure(format!("cannot write the SCRAM config file: {e}")))?;
+        crate::tls::push_private(self.pebble, SCRAM_CONFIG_FILE, config.as_bytes()).map_err(|e| Error::WriteFile {
+            what: "the SCRAM config file",
+            why: e.to_string(),
+        })?;
         let mut argv = self.tool("kafka-configs.sh");
         argv.extend(
             [
@@ -140,7 +144,7 @@ impl MetadataStore for KraftAdmin<'_> {
         result.map(|_| true)
     }
 
-    fn delete_user(&mut self, user: &str) -> Result<bool, StoreFailure> {
+    fn delete_user(&mut self, user: &str) -> Result<bool, Error> {
         let mut argv = self.tool("kafka-configs.sh");
         argv.extend(
             [
@@ -162,7 +166,7 @@ impl MetadataStore for KraftAdmin<'_> {
         _principal: &str,
         previous: &BTreeSet<AclBinding>,
         desired: &BTreeSet<AclBinding>,
-    ) -> Result<bool, StoreFailure> {
+    ) -> Result<bool, Error> {
         let mut changed = false;
         for binding in previous.difference(desired) {
             let mut argv = self.tool("kafka-acls.sh");

@@ -10,7 +10,8 @@
 //!   the workload container against the running brokers (the Admin API); the internal users
 //!   are written at storage format time instead.
 //!
-//! The trait is the charm's and kept to what the charm needs; errors carry no secret.
+//! The trait is the charm's and kept to what the charm needs; its errors are the crate's
+//! [`crate::error::Error`] and carry no secret.
 
 pub mod kraft;
 pub mod zk;
@@ -20,27 +21,16 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::acl::AclBinding;
+use crate::error::Error;
 use crate::workload::Secret;
-
-/// Why a store operation failed (never carries a password).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreFailure(pub String);
-
-impl fmt::Display for StoreFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for StoreFailure {}
 
 /// Users and ACLs of one Kafka cluster.
 pub trait MetadataStore {
     /// Creates the user or makes its SCRAM-SHA-512 credential match `password`. Returns
     /// whether anything was written.
-    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, StoreFailure>;
+    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, Error>;
     /// Removes the user's SCRAM credential. Returns whether anything was removed.
-    fn delete_user(&mut self, user: &str) -> Result<bool, StoreFailure>;
+    fn delete_user(&mut self, user: &str) -> Result<bool, Error>;
     /// Makes `principal`'s bindings exactly `desired`; `previous` are the bindings the charm
     /// wrote last time (stores that cannot list ACLs cheaply diff against them).
     fn sync_acls(
@@ -48,7 +38,7 @@ pub trait MetadataStore {
         principal: &str,
         previous: &BTreeSet<AclBinding>,
         desired: &BTreeSet<AclBinding>,
-    ) -> Result<bool, StoreFailure>;
+    ) -> Result<bool, Error>;
 }
 
 /// How to reach the ZooKeeper ensemble as Kafka's ZooKeeper user.
@@ -79,8 +69,14 @@ impl fmt::Debug for ZkTarget {
     }
 }
 
-/// Opens ZooKeeper stores. `Default` builds the production connector.
+/// Opens ZooKeeper stores (and the Kubernetes API). `Default` builds the production connector.
 pub trait StoreConnector: Default {
     /// Opens a session to the ensemble.
-    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, StoreFailure>;
+    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, Error>;
+
+    /// The Kubernetes API of the pod, for `expose-external=nodeport`; `namespace` is the
+    /// model's. Tests point it at an in-test server.
+    fn kubernetes(&self, namespace: &str) -> Result<crate::kube::KubeClient, crate::kube::KubeError> {
+        crate::kube::KubeClient::in_cluster(namespace, crate::kube::USER_AGENT)
+    }
 }

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 
 use zk_admin::{Admin, Auth};
 
-use super::{MetadataStore, StoreConnector, StoreFailure, ZkTarget};
+use super::{MetadataStore, StoreConnector, ZkTarget};
 use crate::acl::AclBinding;
+use crate::error::Error;
 use crate::scram::{ScramMechanism, DEFAULT_ITERATIONS};
 use crate::workload::Secret;
-use crate::zkstore::{KafkaZkStore, StoreError};
+use crate::zkstore::KafkaZkStore;
 
 /// Connects with zk-admin.
 #[derive(Debug, Default, Clone, Copy)]
@@ -22,30 +23,22 @@ struct ZkSession {
     owner: String,
 }
 
-fn failure(e: StoreError) -> StoreFailure {
-    StoreFailure(e.to_string())
-}
-
 impl ZkSession {
-    fn store(&self) -> Result<KafkaZkStore<'_>, StoreFailure> {
-        KafkaZkStore::new(&self.admin, &self.chroot, &self.owner).map_err(failure)
+    fn store(&self) -> Result<KafkaZkStore<'_>, Error> {
+        KafkaZkStore::new(&self.admin, &self.chroot, &self.owner)
     }
 }
 
 impl MetadataStore for ZkSession {
-    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, StoreFailure> {
+    fn upsert_user(&mut self, user: &str, password: &Secret) -> Result<bool, Error> {
         let change = self
             .store()?
-            .upsert_scram_user(user, ScramMechanism::Sha512, password, DEFAULT_ITERATIONS)
-            .map_err(failure)?;
+            .upsert_scram_user(user, ScramMechanism::Sha512, password, DEFAULT_ITERATIONS)?;
         Ok(change.changed())
     }
 
-    fn delete_user(&mut self, user: &str) -> Result<bool, StoreFailure> {
-        let change = self
-            .store()?
-            .delete_scram_user(user, ScramMechanism::Sha512)
-            .map_err(failure)?;
+    fn delete_user(&mut self, user: &str) -> Result<bool, Error> {
+        let change = self.store()?.delete_scram_user(user, ScramMechanism::Sha512)?;
         Ok(change.changed())
     }
 
@@ -54,20 +47,19 @@ impl MetadataStore for ZkSession {
         principal: &str,
         _previous: &BTreeSet<AclBinding>,
         desired: &BTreeSet<AclBinding>,
-    ) -> Result<bool, StoreFailure> {
-        let changes = self.store()?.sync_principal_acls(principal, desired).map_err(failure)?;
+    ) -> Result<bool, Error> {
+        let changes = self.store()?.sync_principal_acls(principal, desired)?;
         Ok(changes.iter().any(|(_, change)| change.changed()))
     }
 }
 
 impl StoreConnector for ZkStoreConnector {
-    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, StoreFailure> {
+    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, Error> {
         let auth = Auth {
             username: target.username.clone(),
             password: target.password.expose().to_owned(),
         };
-        let admin = Admin::connect(&target.hosts, Some(&auth), target.tls.as_ref(), target.timeout)
-            .map_err(|e| StoreFailure(e.to_string()))?;
+        let admin = Admin::connect(&target.hosts, Some(&auth), target.tls.as_ref(), target.timeout)?;
         Ok(Box::new(ZkSession {
             admin,
             chroot: target.chroot.clone(),

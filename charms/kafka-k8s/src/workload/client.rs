@@ -8,11 +8,11 @@
 use super::inputs::{BrokerInputs, Metadata};
 use super::properties::Properties;
 use super::server::SCRAM_LOGIN_MODULE;
-use super::RenderError;
+use crate::error::Error;
 
 /// `client.properties` for the admin user; `brokers` are the advertised hosts of every broker
 /// (`bootstrap.servers` lists them sorted, on the internal port).
-pub fn client_properties(inputs: &BrokerInputs, brokers: &[String]) -> Result<Properties, RenderError> {
+pub fn client_properties(inputs: &BrokerInputs, brokers: &[String]) -> Result<Properties, Error> {
     let admin = &inputs.users.admin;
     admin.password.check_quotable("admin user password")?;
     super::inputs::check_username(&admin.username)?;
@@ -21,7 +21,7 @@ pub fn client_properties(inputs: &BrokerInputs, brokers: &[String]) -> Result<Pr
     hosts.sort();
     hosts.dedup();
     if hosts.is_empty() {
-        return Err(RenderError::invalid("brokers", "no broker to bootstrap from"));
+        return Err(Error::invalid("brokers", "no broker to bootstrap from"));
     }
     let mut props = Properties::new();
     props

@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::listeners::{AuthMap, Listener, Protocol, Scope};
-use super::{RenderError, Secret};
+use super::Secret;
 use crate::config::{Config, ExtraListener, Roles};
+use crate::error::Error;
 
 /// A SCRAM user and its password.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,9 +71,9 @@ pub struct ZooKeeperConnection {
 impl ZooKeeperConnection {
     /// `zookeeper.connect`: hosts sorted, chroot appended once, to the last host (upstream
     /// `ZooKeeper.connect` in `src/core/models.py`).
-    pub fn connect(&self) -> Result<String, RenderError> {
+    pub fn connect(&self) -> Result<String, Error> {
         if self.endpoints.is_empty() {
-            return Err(RenderError::invalid("zookeeper endpoints", "none given"));
+            return Err(Error::invalid("zookeeper endpoints", "none given"));
         }
         let chroot = normalise_chroot(&self.chroot)?;
         let mut hosts: Vec<String> = self
@@ -89,13 +90,13 @@ impl ZooKeeperConnection {
     }
 }
 
-fn normalise_chroot(chroot: &str) -> Result<String, RenderError> {
+fn normalise_chroot(chroot: &str) -> Result<String, Error> {
     let trimmed = chroot.trim().trim_end_matches('/');
     if trimmed.is_empty() {
         return Ok(String::new());
     }
     if !trimmed.starts_with('/') || trimmed.contains("//") || trimmed.contains(char::is_whitespace) {
-        return Err(RenderError::invalid(
+        return Err(Error::invalid(
             "zookeeper chroot",
             format!("{chroot:?} is not an absolute znode path"),
         ));
@@ -282,6 +283,9 @@ pub struct BrokerInputs {
     pub proxy: Proxy,
     /// Whether the image has the JMX exporter agent (enable it only then).
     pub jmx_exporter: bool,
+    /// A Cruise Control balancer serves this cluster (this application's `balancer` role or
+    /// a peer-cluster application's): brokers then load its metrics reporter.
+    pub balancer: bool,
     /// `JAVA_HOME` to set in the service, when the image needs one; `None` leaves the
     /// image's own (both the charmed-kafka rocks put `java` on PATH).
     pub java_home: Option<String>,
@@ -423,9 +427,9 @@ impl BrokerInputs {
 
     /// `log.dirs`: the data mounts in ZooKeeper mode; `<mount>/log` in KRaft mode, keeping
     /// the metadata log in its own directory as the 4.x charm does.
-    pub fn log_dirs(&self) -> Result<Vec<String>, RenderError> {
+    pub fn log_dirs(&self) -> Result<Vec<String>, Error> {
         if self.data_dirs.is_empty() {
-            return Err(RenderError::invalid("data_dirs", "no data storage mounted"));
+            return Err(Error::invalid("data_dirs", "no data storage mounted"));
         }
         Ok(self
             .data_dirs
@@ -441,17 +445,17 @@ impl BrokerInputs {
     }
 
     /// `metadata.log.dir` (KRaft): `<first mount>/metadata`.
-    pub fn metadata_log_dir(&self) -> Result<String, RenderError> {
+    pub fn metadata_log_dir(&self) -> Result<String, Error> {
         let first = self
             .data_dirs
             .first()
-            .ok_or_else(|| RenderError::invalid("data_dirs", "no data storage mounted"))?;
+            .ok_or_else(|| Error::invalid("data_dirs", "no data storage mounted"))?;
         Ok(format!("{}/metadata", first.trim_end_matches('/')))
     }
 
     /// Checks what would otherwise produce a broker that cannot start: TLS listeners
     /// without stores, KRaft without a controller user, unusable secrets.
-    pub fn check(&self) -> Result<(), RenderError> {
+    pub fn check(&self) -> Result<(), Error> {
         for (what, secret) in [
             ("inter-broker user password", &self.users.inter_broker.password),
             ("admin user password", &self.users.admin.password),
@@ -476,15 +480,15 @@ impl BrokerInputs {
         match &self.metadata {
             Metadata::ZooKeeper(zk) => {
                 if self.kafka == KafkaLine::V4 {
-                    return Err(RenderError::invalid("metadata", "Kafka 4 has no ZooKeeper mode"));
+                    return Err(Error::invalid("metadata", "Kafka 4 has no ZooKeeper mode"));
                 }
                 if self.roles.controller {
-                    return Err(RenderError::invalid("roles", "the controller role needs KRaft"));
+                    return Err(Error::invalid("roles", "the controller role needs KRaft"));
                 }
                 zk.password.check_quotable("ZooKeeper password")?;
                 zk.connect()?;
                 if zk.tls && self.tls.is_none() {
-                    return Err(RenderError::invalid(
+                    return Err(Error::invalid(
                         "zookeeper tls",
                         "ZooKeeper speaks TLS but the broker has no truststore yet",
                     ));
@@ -495,20 +499,20 @@ impl BrokerInputs {
                     .users
                     .controller
                     .as_ref()
-                    .ok_or_else(|| RenderError::invalid("users.controller", "KRaft needs the controller user"))?;
+                    .ok_or_else(|| Error::invalid("users.controller", "KRaft needs the controller user"))?;
                 controller.password.check_quotable("controller user password")?;
                 check_username(&controller.username)?;
                 match &kraft.quorum {
                     ControllerQuorum::Bootstrap(servers) if servers.is_empty() => {
-                        return Err(RenderError::invalid("controller quorum", "no bootstrap controller"))
+                        return Err(Error::invalid("controller quorum", "no bootstrap controller"))
                     }
                     ControllerQuorum::Voters(voters) if voters.is_empty() => {
-                        return Err(RenderError::invalid("controller quorum", "no voters"))
+                        return Err(Error::invalid("controller quorum", "no voters"))
                     }
                     ControllerQuorum::Voters(voters)
                         if self.runs_controller() && !voters.iter().any(|v| v.id == kraft.node_id) =>
                     {
-                        return Err(RenderError::invalid(
+                        return Err(Error::invalid(
                             "controller quorum",
                             format!("node.id {} of this controller is not a voter", kraft.node_id),
                         ))
@@ -518,20 +522,17 @@ impl BrokerInputs {
             }
         }
         if !self.roles.broker && !self.roles.controller {
-            return Err(RenderError::invalid("roles", "neither broker nor controller"));
+            return Err(Error::invalid("roles", "neither broker nor controller"));
         }
         if self.enabled_auth().iter().any(|a| a.protocol == Protocol::SaslSsl) && self.tls.is_none() {
-            return Err(RenderError::invalid(
-                "tls",
-                "SASL_SSL listeners need the client TLS stores",
-            ));
+            return Err(Error::invalid("tls", "SASL_SSL listeners need the client TLS stores"));
         }
         Ok(())
     }
 }
 
 /// User names go into JAAS, `super.users` and the storage tool's `--add-scram` unescaped.
-pub fn check_username(name: &str) -> Result<(), RenderError> {
+pub fn check_username(name: &str) -> Result<(), Error> {
     let ok = !name.is_empty()
         && name.len() <= 255
         && name
@@ -540,7 +541,7 @@ pub fn check_username(name: &str) -> Result<(), RenderError> {
     if ok {
         Ok(())
     } else {
-        Err(RenderError::invalid(
+        Err(Error::invalid(
             "user name",
             format!("{name:?} must be [A-Za-z0-9._@-]+"),
         ))
@@ -585,10 +586,12 @@ mod tests {
         let both = Roles {
             broker: true,
             controller: true,
+            balancer: false,
         };
         let ctl = Roles {
             broker: false,
             controller: true,
+            balancer: false,
         };
         assert_eq!(kraft_node_id(2, both), 102);
         assert_eq!(kraft_node_id(2, ctl), 2);

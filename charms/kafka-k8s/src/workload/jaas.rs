@@ -7,10 +7,10 @@
 //! chose. The file holds a password: write it mode 0600, owned by the workload user.
 
 use super::inputs::ZooKeeperConnection;
-use super::RenderError;
+use crate::error::Error;
 
 /// `zookeeper-jaas.cfg`.
-pub fn zookeeper_jaas(zk: &ZooKeeperConnection) -> Result<String, RenderError> {
+pub fn zookeeper_jaas(zk: &ZooKeeperConnection) -> Result<String, Error> {
     super::inputs::check_username(&zk.username)?;
     zk.password.check_quotable("ZooKeeper password")?;
     Ok(format!(

@@ -1,7 +1,7 @@
 //! The Prometheus JMX exporter: the agent flag and its rules.
 //!
 //! The rock ships `jmx_prometheus_javaagent.jar`; the agent serves `/metrics` on
-//! [`JMX_EXPORTER_PORT`](super::paths::JMX_EXPORTER_PORT) (9101, the port `metrics-endpoint`
+//! [`super::paths::JMX_EXPORTER_PORT`] (9101, the port `metrics-endpoint`
 //! scrapes, as upstream). The rules turn Kafka's MBeans into the `kafka_server_*`,
 //! `kafka_controller_*`, `kafka_network_*` … names the charm's alert rules and dashboard use
 //! (lower-cased, `…PerSec` counters as `_total`, gauges by `Value`, histograms' percentiles as

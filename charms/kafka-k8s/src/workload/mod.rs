@@ -1,6 +1,8 @@
 //! Everything rendered for the broker: `server.properties`, the ZooKeeper JAAS file, the
 //! JVM's environment and Pebble layer, logging (with the authorizer's audit log), the JMX
-//! exporter's rules, the admin `client.properties`, and the KRaft `format` command line.
+//! exporter's rules, the admin `client.properties`, the KRaft `format` command line, and what
+//! the KRaft quorum tool needs (`kraft-client.properties`, `add-controller` /
+//! `remove-controller` argv: [`quorum_tool`]).
 //!
 //! All of it is pure functions of [`BrokerInputs`]; the charm logic gathers the inputs and
 //! writes the outputs. No Kafka broker can run on the machines this project is built and
@@ -37,6 +39,7 @@ pub mod log4j;
 pub mod options;
 pub mod paths;
 pub mod properties;
+pub mod quorum_tool;
 mod secret;
 pub mod server;
 pub mod storage;
@@ -56,35 +59,7 @@ pub use secret::Secret;
 pub use server::server_properties;
 pub use storage::{format_command, FormatCommand, FormatRequest, InitialController, InitialControllers};
 
-/// Why a file could not be rendered. Never contains a secret's value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RenderError {
-    /// A secret cannot be written where it must go.
-    #[error("{what} cannot be written into the configuration: {why}")]
-    BadSecret {
-        /// Which secret.
-        what: String,
-        /// Why.
-        why: String,
-    },
-    /// An input is missing or inconsistent.
-    #[error("invalid {field}: {why}")]
-    Invalid {
-        /// Which input.
-        field: String,
-        /// Why.
-        why: String,
-    },
-}
-
-impl RenderError {
-    pub(crate) fn invalid(field: &str, why: impl Into<String>) -> RenderError {
-        RenderError::Invalid {
-            field: field.to_owned(),
-            why: why.into(),
-        }
-    }
-}
+use crate::error::Error;
 
 /// Every file of one unit, rendered, keyed by path in the workload container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,15 +70,20 @@ pub struct RenderedFiles {
 
 impl RenderedFiles {
     /// The files that hold credentials (write them 0600).
-    pub fn secret_paths() -> [&'static str; 3] {
-        [paths::SERVER_PROPERTIES, paths::CLIENT_PROPERTIES, paths::ZK_JAAS]
+    pub fn secret_paths() -> [&'static str; 4] {
+        [
+            paths::SERVER_PROPERTIES,
+            paths::CLIENT_PROPERTIES,
+            paths::ZK_JAAS,
+            paths::KRAFT_CLIENT_PROPERTIES,
+        ]
     }
 }
 
 /// Renders every configuration file of the unit: `server.properties`, `client.properties`
 /// (`brokers` = advertised hosts of all brokers), the ZooKeeper JAAS file (ZooKeeper mode),
 /// logging for the broker and the tools, and the JMX exporter rules.
-pub fn render_all(inputs: &BrokerInputs, brokers: &[String]) -> Result<RenderedFiles, RenderError> {
+pub fn render_all(inputs: &BrokerInputs, brokers: &[String]) -> Result<RenderedFiles, Error> {
     let mut files = std::collections::BTreeMap::new();
     files.insert(paths::SERVER_PROPERTIES.to_owned(), server_properties(inputs)?.render());
     if inputs.runs_broker() {
@@ -114,6 +94,9 @@ pub fn render_all(inputs: &BrokerInputs, brokers: &[String]) -> Result<RenderedF
     }
     if let Metadata::ZooKeeper(zk) = &inputs.metadata {
         files.insert(paths::ZK_JAAS.to_owned(), zookeeper_jaas(zk)?);
+    }
+    if let Some(kraft_client) = quorum_tool::kraft_client_properties(inputs)? {
+        files.insert(paths::KRAFT_CLIENT_PROPERTIES.to_owned(), kraft_client.render());
     }
     let (broker_log, tools_log) = match inputs.kafka {
         KafkaLine::V3_9 => (paths::LOG4J_PROPERTIES, paths::TOOLS_LOG4J_PROPERTIES),

@@ -13,8 +13,8 @@
 
 use super::inputs::KafkaLine;
 use super::properties::Properties;
-use super::RenderError;
 use crate::config::Config;
+use crate::error::Error;
 
 /// Options that are the charm's own: written as comments (upstream `SERVER_PROPERTIES_BLACKLIST`
 /// plus this crate's additions, see the module docs).
@@ -39,12 +39,12 @@ pub fn translate_key(option: &str) -> String {
 }
 
 /// The options in the upstream declaration order, with their values as text.
-pub fn option_values(config: &Config) -> Result<Vec<(&'static str, String)>, RenderError> {
-    let long = |option: &'static str, text: &str| -> Result<(&'static str, String), RenderError> {
+pub fn option_values(config: &Config) -> Result<Vec<(&'static str, String)>, Error> {
+    let long = |option: &'static str, text: &str| -> Result<(&'static str, String), Error> {
         let value: i64 = text
             .trim()
             .parse()
-            .map_err(|_| RenderError::invalid("config", format!("{option}={text:?} is not a long")))?;
+            .map_err(|_| Error::invalid("config", format!("{option}={text:?} is not a long")))?;
         Ok((option, value.to_string()))
     };
     Ok(vec![
@@ -123,7 +123,7 @@ pub fn is_commented(option: &str, kafka: KafkaLine) -> bool {
 }
 
 /// The config block of `server.properties`.
-pub fn config_properties(config: &Config, kafka: KafkaLine) -> Result<Properties, RenderError> {
+pub fn config_properties(config: &Config, kafka: KafkaLine) -> Result<Properties, Error> {
     let mut out = Properties::new();
     for (option, value) in option_values(config)? {
         let value = value.trim();

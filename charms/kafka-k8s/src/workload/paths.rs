@@ -43,6 +43,13 @@ pub const JMX_EXPORTER_CONFIG: &str = "/etc/kafka/jmx_prometheus.yaml";
 pub const SERVER_START: &str = "/opt/kafka/bin/kafka-server-start.sh";
 /// The storage tool (KRaft `format`).
 pub const STORAGE_TOOL: &str = "/opt/kafka/bin/kafka-storage.sh";
+/// The metadata quorum tool (KRaft `add-controller` / `remove-controller`).
+pub const METADATA_QUORUM_TOOL: &str = "/opt/kafka/bin/kafka-metadata-quorum.sh";
+/// What the metadata quorum tool reads on a controller: its `server.properties` plus the
+/// admin client's login as the controller user (holds that password: 0600).
+pub const KRAFT_CLIENT_PROPERTIES: &str = "/etc/kafka/kraft-client.properties";
+/// Kafka's per-log-directory identity file (cluster id, node id, directory id).
+pub const META_PROPERTIES: &str = "meta.properties";
 /// The authorizer's audit log file (denials at INFO).
 pub const AUTHORIZER_LOG: &str = "/var/log/kafka/kafka-authorizer.log";
 

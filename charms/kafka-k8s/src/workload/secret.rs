@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use super::RenderError;
+use crate::error::Error;
 
 /// A password or other credential.
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -33,8 +33,8 @@ impl Secret {
     /// Checks that the secret can be written inside double quotes of a JAAS entry and as a
     /// Java properties value: not empty, no `"`, `\`, `,` `]` (which the KRaft storage tool
     /// splits on) or control characters. `what` names the secret in the error.
-    pub fn check_quotable(&self, what: &str) -> Result<(), RenderError> {
-        let bad = |why: &str| RenderError::BadSecret {
+    pub fn check_quotable(&self, what: &str) -> Result<(), Error> {
+        let bad = |why: &str| Error::BadSecret {
             what: what.to_owned(),
             why: why.to_owned(),
         };

@@ -11,7 +11,7 @@ use super::inputs::{BrokerInputs, ControllerQuorum, KRaftQuorum, KafkaLine, Meta
 use super::listeners::{Listener, Mechanism};
 use super::options::config_properties;
 use super::properties::Properties;
-use super::RenderError;
+use crate::error::Error;
 
 /// `kafka.security.authorizer.AclAuthorizer`: ACLs in ZooKeeper (Kafka 3.x, ZooKeeper mode).
 pub const ACL_AUTHORIZER: &str = "kafka.security.authorizer.AclAuthorizer";
@@ -25,9 +25,14 @@ pub const OAUTH_LOGIN_MODULE: &str = "org.apache.kafka.common.security.oauthbear
 pub const OAUTH_VALIDATOR: &str = "io.strimzi.kafka.oauth.server.JaasServerOauthValidatorCallbackHandler";
 /// Strimzi's principal builder (user name from the token's claims).
 pub const OAUTH_PRINCIPAL_BUILDER: &str = "io.strimzi.kafka.oauth.server.OAuthKafkaPrincipalBuilder";
+/// Cruise Control's metrics reporter (shipped in the rock's `/opt/kafka/libs`).
+pub const CRUISE_CONTROL_METRICS_REPORTER: &str =
+    "com.linkedin.kafka.cruisecontrol.metricsreporter.CruiseControlMetricsReporter";
+/// The prefix of the metrics reporter's own and its producer's settings.
+pub const METRICS_REPORTER_PREFIX: &str = "cruise.control.metrics.reporter.";
 
 /// Renders `server.properties`.
-pub fn server_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
+pub fn server_properties(inputs: &BrokerInputs) -> Result<Properties, Error> {
     inputs.check()?;
     match &inputs.metadata {
         Metadata::KRaft(kraft) if !inputs.runs_broker() => controller_only(inputs, kraft),
@@ -35,7 +40,7 @@ pub fn server_properties(inputs: &BrokerInputs) -> Result<Properties, RenderErro
     }
 }
 
-fn broker(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
+fn broker(inputs: &BrokerInputs) -> Result<Properties, Error> {
     let listeners = inputs.listeners();
     let mut props = Properties::new();
     props.set("super.users", inputs.super_users());
@@ -84,12 +89,41 @@ fn broker(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
         props.extend(kraft_properties(inputs, kraft)?);
     }
     props.extend(tls_properties(inputs));
+    if inputs.balancer {
+        props.extend(metrics_reporter_properties(inputs)?);
+    }
+    Ok(props)
+}
+
+/// Cruise Control's metrics reporter, loaded by every broker when a balancer exists: the
+/// reporter class and its producer's settings (`cruise.control.metrics.reporter.` + a
+/// producer config), which log in as the admin user on this broker's internal listener,
+/// as `client.properties` does. The Python charm bootstrapped from every broker's client
+/// listener; the local broker is enough for a producer and always runs its internal one.
+fn metrics_reporter_properties(inputs: &BrokerInputs) -> Result<Properties, Error> {
+    let mut props = Properties::new();
+    props.set("metric.reporters", CRUISE_CONTROL_METRICS_REPORTER);
+    let client = super::client::client_properties(inputs, std::slice::from_ref(&inputs.advertised_host))?;
+    for line in client.lines() {
+        if let super::properties::Line::Pair(key, value) = line {
+            props.set(format!("{METRICS_REPORTER_PREFIX}{key}"), value);
+        }
+    }
+    // The brokers do not auto-create topics: the reporter creates its own (as the admin user).
+    props.set("cruise.control.metrics.topic.auto.create", "true");
+    if inputs.config.profile == "testing" {
+        // Report every 6 s instead of every minute (the Python charm's testing profile).
+        props.set(
+            format!("{METRICS_REPORTER_PREFIX}metrics.reporting.interval.ms"),
+            "6000",
+        );
+    }
     Ok(props)
 }
 
 /// A controller-only node gets the reduced file of the 4.x charm: identity, its listener,
 /// quorum, authorizer and TLS.
-fn controller_only(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Properties, RenderError> {
+fn controller_only(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Properties, Error> {
     let controller = inputs.controller_listener();
     let mut props = Properties::new();
     props.set("super.users", inputs.super_users());
@@ -115,13 +149,13 @@ fn join(listeners: &[Listener], f: impl Fn(&Listener) -> String) -> String {
     listeners.iter().map(f).collect::<Vec<_>>().join(",")
 }
 
-fn major_minor(version: &str) -> Result<String, RenderError> {
+fn major_minor(version: &str) -> Result<String, Error> {
     let parts: Vec<&str> = version.trim().split('.').collect();
     match parts.as_slice() {
         [major, minor, ..] if major.parse::<u32>().is_ok() && minor.parse::<u32>().is_ok() => {
             Ok(format!("{major}.{minor}"))
         }
-        _ => Err(RenderError::invalid(
+        _ => Err(Error::invalid(
             "kafka_version",
             format!("{version:?} is not major.minor[.patch]"),
         )),
@@ -140,7 +174,7 @@ fn scram_jaas(username: &str, password: &str, accepted: &[(&str, &str)]) -> Stri
 
 /// Per-listener SCRAM: the JAAS entry the broker logs in with (as the inter-broker user) and
 /// the mechanism it accepts, on the internal listener and every SCRAM client listener.
-fn scram_listener_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
+fn scram_listener_properties(inputs: &BrokerInputs) -> Result<Properties, Error> {
     let users = &inputs.users;
     let sync = &users.inter_broker;
     let admin = &users.admin;
@@ -177,18 +211,22 @@ fn scram_listener_properties(inputs: &BrokerInputs) -> Result<Properties, Render
     Ok(props)
 }
 
-fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
+fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, Error> {
     let mut props = Properties::new();
     let Some(oauth) = &inputs.clients.oauth else {
         return Ok(props);
     };
-    let Some(listener) = inputs
+    // Every OAUTHBEARER listener (client, NodePort, extra) validates tokens the same way.
+    let listeners: Vec<Listener> = inputs
         .client_listeners()
         .into_iter()
-        .find(|l| l.auth.mechanism == Mechanism::OAuthBearer)
-    else {
+        .chain(inputs.external_listeners())
+        .chain(inputs.extra_listeners())
+        .filter(|l| l.auth.mechanism == Mechanism::OAuthBearer)
+        .collect();
+    if listeners.is_empty() {
         return Ok(props);
-    };
+    }
     check_jaas_text("oauth issuer", &oauth.issuer_url)?;
     let validation = match &oauth.validation {
         TokenValidation::Jwks(url) => {
@@ -200,7 +238,7 @@ fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
             format!("oauth.introspection.endpoint.uri=\"{url}\"")
         }
     };
-    let mut jaas = vec![
+    let common = vec![
         format!("{OAUTH_LOGIN_MODULE} required"),
         "oauth.client.id=\"kafka\"".to_owned(),
         format!("oauth.valid.issuer.uri=\"{}\"", oauth.issuer_url),
@@ -209,39 +247,44 @@ fn oauth_properties(inputs: &BrokerInputs) -> Result<Properties, RenderError> {
         "oauth.fallback.username.claim=\"client_id\"".to_owned(),
         "oauth.check.audience=\"true\"".to_owned(),
         "oauth.check.access.token.type=\"false\"".to_owned(),
-        format!("oauth.config.id=\"{}\"", listener.name()),
-        "unsecuredLoginStringClaim_sub=\"unused\"".to_owned(),
     ];
+    let mut truststore = Vec::new();
     if !oauth.issuer_publicly_trusted {
         if let Some(tls) = &inputs.tls {
-            jaas.push(format!("oauth.ssl.truststore.location=\"{}\"", tls.truststore));
-            jaas.push(format!(
+            truststore.push(format!("oauth.ssl.truststore.location=\"{}\"", tls.truststore));
+            truststore.push(format!(
                 "oauth.ssl.truststore.password=\"{}\"",
                 tls.truststore_password.expose()
             ));
-            jaas.push("oauth.ssl.truststore.type=\"JKS\"".to_owned());
+            truststore.push("oauth.ssl.truststore.type=\"JKS\"".to_owned());
         }
     }
-    let prefix = listener.prefix();
-    props.set(
-        format!("{prefix}oauthbearer.sasl.jaas.config"),
-        format!("{};", jaas.join(" ")),
-    );
-    props.set(
-        format!("{prefix}oauthbearer.sasl.server.callback.handler.class"),
-        OAUTH_VALIDATOR,
-    );
-    props.set(
-        format!("{prefix}sasl.enabled.mechanisms"),
-        Mechanism::OAuthBearer.as_str(),
-    );
+    for listener in listeners {
+        let mut jaas = common.clone();
+        jaas.push(format!("oauth.config.id=\"{}\"", listener.name()));
+        jaas.push("unsecuredLoginStringClaim_sub=\"unused\"".to_owned());
+        jaas.extend(truststore.iter().cloned());
+        let prefix = listener.prefix();
+        props.set(
+            format!("{prefix}oauthbearer.sasl.jaas.config"),
+            format!("{};", jaas.join(" ")),
+        );
+        props.set(
+            format!("{prefix}oauthbearer.sasl.server.callback.handler.class"),
+            OAUTH_VALIDATOR,
+        );
+        props.set(
+            format!("{prefix}sasl.enabled.mechanisms"),
+            Mechanism::OAuthBearer.as_str(),
+        );
+    }
     props.set("principal.builder.class", OAUTH_PRINCIPAL_BUILDER);
     Ok(props)
 }
 
-fn check_jaas_text(what: &str, text: &str) -> Result<(), RenderError> {
+fn check_jaas_text(what: &str, text: &str) -> Result<(), Error> {
     if text.is_empty() || text.contains(['"', '\\']) || text.chars().any(char::is_control) {
-        return Err(RenderError::invalid(
+        return Err(Error::invalid(
             "oauth",
             format!("{what} {text:?} cannot be quoted in JAAS"),
         ));
@@ -249,7 +292,7 @@ fn check_jaas_text(what: &str, text: &str) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn kraft_properties(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Properties, RenderError> {
+fn kraft_properties(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Properties, Error> {
     let mut props = Properties::new();
     let roles: Vec<&str> = [
         ("broker", inputs.runs_broker()),
@@ -279,7 +322,7 @@ fn kraft_properties(inputs: &BrokerInputs, kraft: &KRaftQuorum) -> Result<Proper
         .users
         .controller
         .as_ref()
-        .ok_or_else(|| RenderError::invalid("users.controller", "KRaft needs the controller user"))?;
+        .ok_or_else(|| Error::invalid("users.controller", "KRaft needs the controller user"))?;
     let mechanism = controller.auth.mechanism.as_str();
     props.set("sasl.mechanism.controller.protocol", mechanism);
     // Both sides on one line: the username/password pair is what this node logs in to the

@@ -16,7 +16,7 @@ use std::fmt;
 
 use super::inputs::{check_username, Credential};
 use super::paths::{SERVER_PROPERTIES, STORAGE_TOOL};
-use super::RenderError;
+use crate::error::Error;
 use crate::scram::{ScramCredential, ScramMechanism};
 
 /// How the initial controller set is given (KIP-853).
@@ -91,7 +91,7 @@ impl fmt::Debug for FormatCommand {
 }
 
 /// The `--add-scram` value for a precomputed credential.
-pub fn add_scram_argument(username: &str, credential: &ScramCredential) -> Result<String, RenderError> {
+pub fn add_scram_argument(username: &str, credential: &ScramCredential) -> Result<String, Error> {
     check_username(username)?;
     Ok(format!(
         "{}=[name={username},salt=\"{}\",saltedpassword=\"{}\",iterations={}]",
@@ -103,14 +103,14 @@ pub fn add_scram_argument(username: &str, credential: &ScramCredential) -> Resul
 }
 
 /// Builds the `format` argv, computing each user's credential with a fresh salt.
-pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, RenderError> {
+pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, Error> {
     let cluster_id = request.cluster_id.trim();
     if cluster_id.is_empty()
         || !cluster_id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
-        return Err(RenderError::invalid(
+        return Err(Error::invalid(
             "cluster_id",
             format!("{cluster_id:?} is not a Kafka cluster id"),
         ));
@@ -131,7 +131,7 @@ pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, RenderEr
         InitialControllers::Static => {}
         InitialControllers::Initial(voters) => {
             if voters.is_empty() {
-                return Err(RenderError::invalid("initial controllers", "empty"));
+                return Err(Error::invalid("initial controllers", "empty"));
             }
             let list: Vec<String> = voters
                 .iter()
@@ -145,7 +145,7 @@ pub fn format_command(request: &FormatRequest) -> Result<FormatCommand, RenderEr
         user.password
             .check_quotable(&format!("password of {}", user.username))?;
         let credential = ScramCredential::generate(ScramMechanism::Sha512, user.password.expose(), request.iterations)
-            .map_err(|e| RenderError::invalid("scram", e.to_string()))?;
+            .map_err(|e| Error::invalid("scram", e.to_string()))?;
         argv.push("--add-scram".to_owned());
         argv.push(add_scram_argument(&user.username, &credential)?);
     }

@@ -4,15 +4,16 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::json::{decode_acls, encode_acls};
 use super::{
-    Change, KafkaZkStore, StoreError, ACL_CHANGE_PREFIX, EXTENDED_ACL_CHANGES_PATH, EXTENDED_ACL_PATH,
-    LITERAL_ACL_CHANGES_PATH, LITERAL_ACL_PATH, RETRIES,
+    Change, KafkaZkStore, ACL_CHANGE_PREFIX, EXTENDED_ACL_CHANGES_PATH, EXTENDED_ACL_PATH, LITERAL_ACL_CHANGES_PATH,
+    LITERAL_ACL_PATH, RETRIES,
 };
 use crate::acl::{AclBinding, AclEntry, PatternType, ResourcePattern, ResourceType};
+use crate::error::Error;
 
-fn check_name(pattern: &ResourcePattern) -> Result<(), StoreError> {
+fn check_name(pattern: &ResourcePattern) -> Result<(), Error> {
     let name = &pattern.name;
     if name.is_empty() || name.contains('/') || name == "." || name == ".." || name.chars().any(char::is_control) {
-        return Err(StoreError::Invalid(format!(
+        return Err(Error::InvalidArgument(format!(
             "resource name {name:?} cannot be a znode name"
         )));
     }
@@ -39,22 +40,18 @@ impl KafkaZkStore<'_> {
     }
 
     /// The entries on one resource pattern (empty when it has no znode).
-    pub fn resource_acls(&self, pattern: &ResourcePattern) -> Result<BTreeSet<AclEntry>, StoreError> {
+    pub fn resource_acls(&self, pattern: &ResourcePattern) -> Result<BTreeSet<AclEntry>, Error> {
         check_name(pattern)?;
         let path = self.acl_path(pattern);
         match self.read(&path)? {
             None => Ok(BTreeSet::new()),
-            Some((data, _)) => decode_acls(&data).map_err(|why| StoreError::Data { path, why }),
+            Some((data, _)) => decode_acls(&data).map_err(|why| Error::ZnodeData { path, why }),
         }
     }
 
     /// Makes the entries on `pattern` exactly `entries` (an empty set deletes the znode, as
     /// `AclAuthorizer` does) and writes a change notice when anything changed.
-    pub fn set_resource_acls(
-        &self,
-        pattern: &ResourcePattern,
-        entries: &BTreeSet<AclEntry>,
-    ) -> Result<Change, StoreError> {
+    pub fn set_resource_acls(&self, pattern: &ResourcePattern, entries: &BTreeSet<AclEntry>) -> Result<Change, Error> {
         check_name(pattern)?;
         let path = self.acl_path(pattern);
         for _ in 0..RETRIES {
@@ -62,7 +59,7 @@ impl KafkaZkStore<'_> {
             let (existing, version) = match &current {
                 None => (BTreeSet::new(), None),
                 Some((data, version)) => (
-                    decode_acls(data).map_err(|why| StoreError::Data {
+                    decode_acls(data).map_err(|why| Error::ZnodeData {
                         path: path.clone(),
                         why,
                     })?,
@@ -82,11 +79,11 @@ impl KafkaZkStore<'_> {
                 return Ok(change);
             }
         }
-        Err(StoreError::Contended(path))
+        Err(Error::Contended { path })
     }
 
     /// Every resource pattern that has an ACL znode.
-    pub fn acl_resources(&self) -> Result<Vec<ResourcePattern>, StoreError> {
+    pub fn acl_resources(&self) -> Result<Vec<ResourcePattern>, Error> {
         let mut out = Vec::new();
         for pattern_type in [PatternType::Literal, PatternType::Prefixed] {
             let root = self.acl_root(pattern_type);
@@ -102,7 +99,7 @@ impl KafkaZkStore<'_> {
         Ok(out)
     }
 
-    fn children(&self, path: &str) -> Result<Vec<String>, StoreError> {
+    fn children(&self, path: &str) -> Result<Vec<String>, Error> {
         match self.admin.get_children(path) {
             Ok(children) => Ok(children),
             Err(e) if e.is_no_node() => Ok(Vec::new()),
@@ -111,7 +108,7 @@ impl KafkaZkStore<'_> {
     }
 
     /// Every binding of `principal` (`User:<name>`).
-    pub fn principal_acls(&self, principal: &str) -> Result<BTreeSet<AclBinding>, StoreError> {
+    pub fn principal_acls(&self, principal: &str) -> Result<BTreeSet<AclBinding>, Error> {
         let mut out = BTreeSet::new();
         for pattern in self.acl_resources()? {
             for entry in self.resource_acls(&pattern)? {
@@ -133,9 +130,9 @@ impl KafkaZkStore<'_> {
         &self,
         principal: &str,
         desired: &BTreeSet<AclBinding>,
-    ) -> Result<Vec<(ResourcePattern, Change)>, StoreError> {
+    ) -> Result<Vec<(ResourcePattern, Change)>, Error> {
         if let Some(other) = desired.iter().find(|b| b.entry.principal != principal) {
-            return Err(StoreError::Invalid(format!(
+            return Err(Error::InvalidArgument(format!(
                 "binding for {} passed when syncing {principal}",
                 other.entry.principal
             )));
@@ -167,11 +164,11 @@ impl KafkaZkStore<'_> {
     }
 
     /// Removes every binding of `principal` (relation broken).
-    pub fn remove_principal_acls(&self, principal: &str) -> Result<Vec<(ResourcePattern, Change)>, StoreError> {
+    pub fn remove_principal_acls(&self, principal: &str) -> Result<Vec<(ResourcePattern, Change)>, Error> {
         self.sync_principal_acls(principal, &BTreeSet::new())
     }
 
-    fn notify_acl(&self, pattern: &ResourcePattern) -> Result<String, StoreError> {
+    fn notify_acl(&self, pattern: &ResourcePattern) -> Result<String, Error> {
         match pattern.pattern_type {
             PatternType::Literal => {
                 let body = format!("{}:{}", pattern.resource_type.upper(), pattern.name);

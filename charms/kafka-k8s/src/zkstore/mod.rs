@@ -36,6 +36,8 @@ mod users;
 
 use zk_admin::{Acl, Admin, CreateMode, Perms};
 
+use crate::error::Error;
+
 pub use json::{decode_acls, decode_user_config, encode_acls, encode_user_config};
 
 /// `/config/users`.
@@ -75,31 +77,6 @@ impl Change {
     }
 }
 
-/// Why a store operation failed. Carries no secret.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// ZooKeeper refused or failed.
-    #[error(transparent)]
-    Zk(#[from] zk_admin::Error),
-    /// A znode held data Kafka would not have written.
-    #[error("unexpected data in {path}: {why}")]
-    Data {
-        /// The znode.
-        path: String,
-        /// What was wrong.
-        why: String,
-    },
-    /// An argument was unusable (user name, chroot, …).
-    #[error("invalid argument: {0}")]
-    Invalid(String),
-    /// The SCRAM computation failed.
-    #[error(transparent)]
-    Scram(#[from] crate::scram::ScramError),
-    /// Another writer kept changing the znode.
-    #[error("{0} kept changing under us; try again")]
-    Contended(String),
-}
-
 /// Kafka's metadata in one chroot, written as Kafka's ZooKeeper user.
 pub struct KafkaZkStore<'a> {
     admin: &'a Admin,
@@ -119,15 +96,15 @@ impl std::fmt::Debug for KafkaZkStore<'_> {
 impl<'a> KafkaZkStore<'a> {
     /// A store under `chroot` (`/kafka-k8s`; `/` or empty for none) of a session
     /// authenticated as `owner`, the ZooKeeper user the brokers use.
-    pub fn new(admin: &'a Admin, chroot: &str, owner: &str) -> Result<KafkaZkStore<'a>, StoreError> {
+    pub fn new(admin: &'a Admin, chroot: &str, owner: &str) -> Result<KafkaZkStore<'a>, Error> {
         let chroot = chroot.trim().trim_end_matches('/');
         if !chroot.is_empty() && (!chroot.starts_with('/') || chroot.contains("//")) {
-            return Err(StoreError::Invalid(format!(
+            return Err(Error::InvalidArgument(format!(
                 "chroot {chroot:?} is not an absolute znode path"
             )));
         }
         if owner.is_empty() {
-            return Err(StoreError::Invalid("the owner user name is empty".into()));
+            return Err(Error::InvalidArgument("the owner user name is empty".into()));
         }
         Ok(KafkaZkStore {
             admin,
@@ -146,7 +123,7 @@ impl<'a> KafkaZkStore<'a> {
         vec![Acl::sasl(&self.owner, Perms::ALL)]
     }
 
-    fn ensure_parent(&self, path: &str) -> Result<(), StoreError> {
+    fn ensure_parent(&self, path: &str) -> Result<(), Error> {
         if let Some((parent, _)) = path.rsplit_once('/') {
             if !parent.is_empty() {
                 self.admin.ensure_path(parent, &self.znode_acl())?;
@@ -156,7 +133,7 @@ impl<'a> KafkaZkStore<'a> {
     }
 
     /// Creates a persistent sequential notice `<dir>/<prefix><seq>` with `data`.
-    fn notify(&self, dir: &str, prefix: &str, data: &[u8]) -> Result<String, StoreError> {
+    fn notify(&self, dir: &str, prefix: &str, data: &[u8]) -> Result<String, Error> {
         let dir = self.path(dir);
         self.admin.ensure_path(&dir, &self.znode_acl())?;
         Ok(self.admin.create(
@@ -168,7 +145,7 @@ impl<'a> KafkaZkStore<'a> {
     }
 
     /// Reads a znode; `None` when missing.
-    fn read(&self, path: &str) -> Result<Option<(Vec<u8>, i32)>, StoreError> {
+    fn read(&self, path: &str) -> Result<Option<(Vec<u8>, i32)>, Error> {
         match self.admin.get_data(path) {
             Ok((data, stat)) => Ok(Some((data, stat.version))),
             Err(e) if e.is_no_node() => Ok(None),
@@ -178,7 +155,7 @@ impl<'a> KafkaZkStore<'a> {
 
     /// Creates `path` with `data`, or replaces it if it still has `version`. `Ok(false)` when
     /// someone else got there first (the caller re-reads and retries).
-    fn write(&self, path: &str, data: &[u8], version: Option<i32>) -> Result<bool, StoreError> {
+    fn write(&self, path: &str, data: &[u8], version: Option<i32>) -> Result<bool, Error> {
         match version {
             None => {
                 self.ensure_parent(path)?;
@@ -197,7 +174,7 @@ impl<'a> KafkaZkStore<'a> {
     }
 
     /// Deletes `path` if it still has `version`. `Ok(false)` on a race.
-    fn remove(&self, path: &str, version: i32) -> Result<bool, StoreError> {
+    fn remove(&self, path: &str, version: i32) -> Result<bool, Error> {
         match self.admin.delete(path, Some(version)) {
             Ok(()) => Ok(true),
             Err(e) if e.code() == Some(&zk_admin::ZkCode::BadVersion) || e.is_no_node() => Ok(false),

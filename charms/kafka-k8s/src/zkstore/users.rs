@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 
 use super::json::{decode_user_config, encode_user_config};
 use super::{
-    sanitize_entity_name, Change, KafkaZkStore, StoreError, CONFIG_CHANGES_PATH, CONFIG_CHANGE_PREFIX, RETRIES,
-    USERS_PATH,
+    sanitize_entity_name, Change, KafkaZkStore, CONFIG_CHANGES_PATH, CONFIG_CHANGE_PREFIX, RETRIES, USERS_PATH,
 };
+use crate::error::Error;
 use crate::scram::{ScramCredential, ScramMechanism, StoredCredential};
 use crate::workload::inputs::check_username;
 use crate::workload::Secret;
@@ -19,18 +19,18 @@ impl KafkaZkStore<'_> {
 
     /// The user's config (mechanism → credential text, plus any quota keys), `None` when the
     /// user has no znode.
-    pub fn user_config(&self, user: &str) -> Result<Option<BTreeMap<String, String>>, StoreError> {
+    pub fn user_config(&self, user: &str) -> Result<Option<BTreeMap<String, String>>, Error> {
         let path = self.user_path(user);
         match self.read(&path)? {
             None => Ok(None),
             Some((data, _)) => decode_user_config(&data)
                 .map(Some)
-                .map_err(|why| StoreError::Data { path, why }),
+                .map_err(|why| Error::ZnodeData { path, why }),
         }
     }
 
     /// Whether the user's stored `mechanism` credential was made from `password`.
-    pub fn user_matches(&self, user: &str, mechanism: ScramMechanism, password: &Secret) -> Result<bool, StoreError> {
+    pub fn user_matches(&self, user: &str, mechanism: ScramMechanism, password: &Secret) -> Result<bool, Error> {
         let Some(config) = self.user_config(user)? else {
             return Ok(false);
         };
@@ -50,10 +50,10 @@ impl KafkaZkStore<'_> {
         mechanism: ScramMechanism,
         password: &Secret,
         iterations: u32,
-    ) -> Result<Change, StoreError> {
-        check_username(user).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    ) -> Result<Change, Error> {
+        check_username(user).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         if password.is_empty() {
-            return Err(StoreError::Invalid(format!("empty password for {user}")));
+            return Err(Error::InvalidArgument(format!("empty password for {user}")));
         }
         let path = self.user_path(user);
         for _ in 0..RETRIES {
@@ -61,7 +61,7 @@ impl KafkaZkStore<'_> {
             let (mut config, version) = match &current {
                 None => (BTreeMap::new(), None),
                 Some((data, version)) => (
-                    decode_user_config(data).map_err(|why| StoreError::Data {
+                    decode_user_config(data).map_err(|why| Error::ZnodeData {
                         path: path.clone(),
                         why,
                     })?,
@@ -75,7 +75,8 @@ impl KafkaZkStore<'_> {
             if up_to_date {
                 return Ok(Change::Unchanged);
             }
-            let credential = ScramCredential::generate(mechanism, password.expose(), iterations)?;
+            let credential =
+                ScramCredential::generate(mechanism, password.expose(), iterations).map_err(|e| e.for_user(user))?;
             config.insert(mechanism.kafka_name().to_owned(), credential.to_kafka_string());
             if self.write(&path, &encode_user_config(&config), version)? {
                 self.notify_user(user)?;
@@ -86,19 +87,19 @@ impl KafkaZkStore<'_> {
                 });
             }
         }
-        Err(StoreError::Contended(path))
+        Err(Error::Contended { path })
     }
 
     /// Removes the user's `mechanism` credential (`--delete-config SCRAM-SHA-512`); the znode
     /// goes when nothing is left in it, as Kafka's `tryCleanQuotaNodes` does.
-    pub fn delete_scram_user(&self, user: &str, mechanism: ScramMechanism) -> Result<Change, StoreError> {
-        check_username(user).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    pub fn delete_scram_user(&self, user: &str, mechanism: ScramMechanism) -> Result<Change, Error> {
+        check_username(user).map_err(|e| Error::InvalidArgument(e.to_string()))?;
         let path = self.user_path(user);
         for _ in 0..RETRIES {
             let Some((data, version)) = self.read(&path)? else {
                 return Ok(Change::Unchanged);
             };
-            let mut config = decode_user_config(&data).map_err(|why| StoreError::Data {
+            let mut config = decode_user_config(&data).map_err(|why| Error::ZnodeData {
                 path: path.clone(),
                 why,
             })?;
@@ -120,10 +121,10 @@ impl KafkaZkStore<'_> {
                 });
             }
         }
-        Err(StoreError::Contended(path))
+        Err(Error::Contended { path })
     }
 
-    fn notify_user(&self, user: &str) -> Result<String, StoreError> {
+    fn notify_user(&self, user: &str) -> Result<String, Error> {
         let body = format!(
             "{{\"version\":2,\"entity_path\":{}}}",
             serde_json::to_string(&format!("users/{}", sanitize_entity_name(user))).unwrap_or_default()

@@ -10,7 +10,8 @@ use charm_interfaces::dataplatform::testing as dp;
 use charm_testing::pebble::ContainerState;
 use charm_testing::{Container, Context, PeerRelation, Relation, RunOutput, Secret, State, Storage, TestEvent};
 use kafka_k8s::acl::AclBinding;
-use kafka_k8s::store::{MetadataStore, StoreConnector, StoreFailure, ZkTarget};
+use kafka_k8s::error::Error;
+use kafka_k8s::store::{MetadataStore, StoreConnector, ZkTarget};
 use kafka_k8s::workload::Secret as Password;
 use kafka_k8s::KafkaCharm;
 
@@ -66,7 +67,7 @@ pub struct FakeConnector;
 struct FakeSession;
 
 impl MetadataStore for FakeSession {
-    fn upsert_user(&mut self, user: &str, password: &Password) -> Result<bool, StoreFailure> {
+    fn upsert_user(&mut self, user: &str, password: &Password) -> Result<bool, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::UpsertUser {
                 user: user.to_owned(),
@@ -78,7 +79,7 @@ impl MetadataStore for FakeSession {
         })
     }
 
-    fn delete_user(&mut self, user: &str) -> Result<bool, StoreFailure> {
+    fn delete_user(&mut self, user: &str) -> Result<bool, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::DeleteUser { user: user.to_owned() });
             Ok(zk.users.remove(user).is_some())
@@ -90,7 +91,7 @@ impl MetadataStore for FakeSession {
         principal: &str,
         _previous: &BTreeSet<AclBinding>,
         desired: &BTreeSet<AclBinding>,
-    ) -> Result<bool, StoreFailure> {
+    ) -> Result<bool, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::SyncAcls {
                 principal: principal.to_owned(),
@@ -108,7 +109,7 @@ impl MetadataStore for FakeSession {
 }
 
 impl StoreConnector for FakeConnector {
-    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, StoreFailure> {
+    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::Connect {
                 hosts: target.hosts.clone(),
@@ -117,7 +118,7 @@ impl StoreConnector for FakeConnector {
                 tls: target.tls.is_some(),
             });
             match &zk.refuse {
-                Some(why) => Err(StoreFailure(why.clone())),
+                Some(why) => Err(Error::StoreUnavailable(why.clone())),
                 None => Ok(Box::new(FakeSession) as Box<dyn MetadataStore>),
             }
         })

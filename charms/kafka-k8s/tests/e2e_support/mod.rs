@@ -34,16 +34,21 @@ pub const ZOOKEEPER: &str = "zookeeper-k8s";
 /// The chroot kafka-k8s asks ZooKeeper for (`/<app>`).
 pub const CHROOT: &str = "/kafka-k8s";
 
-/// Whether Debian's ZooKeeper and a JVM are installed (scripts/install-deps.sh does it; CI
-/// runs that script). Without them the local model cannot run zookeeper-k8s's workload.
-pub fn zookeeper_installed() -> bool {
-    [
+/// Fails unless Debian's ZooKeeper and a JVM are installed: the local model cannot run
+/// zookeeper-k8s's workload without them, and scripts/install-deps.sh installs them wherever
+/// tests run (CI runs that script), so a missing one is a broken machine, not a pass.
+#[track_caller]
+pub fn require_zookeeper() {
+    for path in [
         "/usr/share/java/zookeeper.jar",
         "/usr/share/java/netty-codec.jar",
         "/usr/bin/java",
-    ]
-    .iter()
-    .all(|p| std::path::Path::new(p).exists())
+    ] {
+        assert!(
+            std::path::Path::new(path).exists(),
+            "{path} missing: run scripts/install-deps.sh (apt-get install -y zookeeper)"
+        );
+    }
 }
 
 /// Prints how long each scenario took (visible with `--nocapture`, and in failure output).

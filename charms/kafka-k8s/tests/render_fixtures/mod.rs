@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use kafka_k8s::config::{Config, ExtraListener, Roles};
 use kafka_k8s::workload::{
-    BrokerInputs, ClientAccess, ControllerQuorum, Credential, Heap, InternalUsers, KRaftQuorum, KafkaLine, Metadata,
-    OAuth, Proxy, Secret, TlsStores, TokenValidation, ZooKeeperConnection,
+    AuthMap, BrokerInputs, ClientAccess, ControllerQuorum, Credential, ExternalAccess, Heap, InternalUsers,
+    KRaftQuorum, KafkaLine, Metadata, OAuth, Proxy, Secret, TlsStores, TokenValidation, ZooKeeperConnection,
 };
 
 /// The charm's defaults (charmcraft.yaml), as the operator would leave them.
@@ -89,6 +89,7 @@ pub(crate) fn zk_plain() -> BrokerInputs {
         roles: Roles {
             broker: true,
             controller: false,
+            balancer: false,
         },
         kafka: KafkaLine::V3_9,
         kafka_version: "3.9.0".into(),
@@ -125,6 +126,7 @@ pub(crate) fn zk_plain() -> BrokerInputs {
         heap: Heap::for_profile("production"),
         proxy: Proxy::default(),
         jmx_exporter: true,
+        balancer: false,
         java_home: None,
     }
 }
@@ -198,6 +200,30 @@ pub(crate) fn zk_oauth_plaintext() -> BrokerInputs {
     inputs
 }
 
+/// ZooKeeper mode, SCRAM clients, `expose-external=nodeport`: the EXTERNAL listener on 29092
+/// advertises the node's address and the Service's node port.
+pub(crate) fn zk_nodeport() -> BrokerInputs {
+    let mut inputs = zk_plain();
+    inputs.config = config(&[("expose-external", "nodeport")]);
+    inputs.external = Some(ExternalAccess {
+        host: "10.0.0.5".into(),
+        node_ports: [(AuthMap::SASL_PLAINTEXT_SCRAM, 31092)].into(),
+    });
+    inputs
+}
+
+/// NodePort with TLS and mTLS clients: EXTERNAL SASL_SSL (29093) and SSL (29094) listeners.
+pub(crate) fn zk_nodeport_tls() -> BrokerInputs {
+    let mut inputs = zk_nodeport();
+    inputs.tls = Some(stores(""));
+    inputs.clients.mtls = true;
+    inputs.external = Some(ExternalAccess {
+        host: "203.0.113.7".into(),
+        node_ports: [(AuthMap::SASL_SSL_SCRAM, 31093), (AuthMap::SSL, 31094)].into(),
+    });
+    inputs
+}
+
 fn kraft_users() -> InternalUsers {
     InternalUsers {
         inter_broker: Credential::new("replication", "replicationpw"),
@@ -213,6 +239,7 @@ pub(crate) fn kraft_combined() -> BrokerInputs {
     inputs.roles = Roles {
         broker: true,
         controller: true,
+        balancer: false,
     };
     inputs.kafka = KafkaLine::V4;
     inputs.kafka_version = "4.1.1".into();
@@ -236,6 +263,7 @@ pub(crate) fn kraft_broker() -> BrokerInputs {
     inputs.roles = Roles {
         broker: true,
         controller: false,
+        balancer: false,
     };
     inputs.tls = Some(stores(""));
     inputs.metadata = Metadata::KRaft(KRaftQuorum {
@@ -258,6 +286,7 @@ pub(crate) fn kraft_controller() -> BrokerInputs {
     inputs.roles = Roles {
         broker: false,
         controller: true,
+        balancer: false,
     };
     inputs.metadata = Metadata::KRaft(KRaftQuorum {
         node_id: 0,
@@ -277,6 +306,8 @@ pub(crate) fn scenarios() -> Vec<(&'static str, BrokerInputs)> {
         ("zk-mtls", zk_mtls()),
         ("zk-oauth", zk_oauth()),
         ("zk-oauth-plaintext", zk_oauth_plaintext()),
+        ("zk-nodeport", zk_nodeport()),
+        ("zk-nodeport-tls", zk_nodeport_tls()),
         ("kraft-combined", kraft_combined()),
         ("kraft-broker", kraft_broker()),
         ("kraft-controller", kraft_controller()),

@@ -98,9 +98,9 @@ fn rotate(ctx: &mut Context<'_, SelfSignedCertificates>) -> Result<ActionResults
 
 /// Interface errors fail the hook (Juju retries nothing for actions, but the writes are
 /// discarded); their messages never hold key material.
-fn failure(e: charm_interfaces::tls::Error) -> ActionError {
+fn failure(e: charm_interfaces::error::Error) -> ActionError {
     match e {
-        charm_interfaces::tls::Error::Sdk(e) => ActionError::Error(e),
+        charm_interfaces::error::Error::Sdk(e) => ActionError::Error(e),
         other => ActionError::Error(Error::msg(other.to_string())),
     }
 }

@@ -10,7 +10,8 @@
 
 use std::time::Duration;
 
-use charm_interfaces::tls::{pem, CertificateAuthority, Error};
+use charm_interfaces::error::Error;
+use charm_interfaces::tls::{pem, CertificateAuthority};
 use charm_sdk::prelude::*;
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyPair, KeyUsagePurpose, SanType,

@@ -81,9 +81,9 @@ impl Charm for SelfSignedCertificates {
     }
 }
 
-fn sdk_error(e: charm_interfaces::tls::Error) -> Error {
+fn sdk_error(e: charm_interfaces::error::Error) -> Error {
     match e {
-        charm_interfaces::tls::Error::Sdk(e) => e,
+        charm_interfaces::error::Error::Sdk(e) => e,
         other => Error::msg(other.to_string()),
     }
 }

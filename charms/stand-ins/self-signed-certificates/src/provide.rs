@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use charm_interfaces::certificate_transfer::CertificateTransferProvider;
+use charm_interfaces::error::Error;
 use charm_interfaces::tls::wire::CertificateError;
-use charm_interfaces::tls::{CertificateAuthority, Error, Issuance, ProviderReport, TlsProvider};
+use charm_interfaces::tls::{CertificateAuthority, Issuance, ProviderReport, TlsProvider};
 use charm_sdk::prelude::*;
 use juju_model::RelationId;
 

@@ -24,7 +24,8 @@ fi
 res=$('@MEASURE@' __measure ./bin/zookeeper-k8s)
 if [ -n "${ZKB_CALLS:-}" ]; then
   calls=$(wc -l < "$ZKB_CALLS" | tr -d ' ')
-  tools=$(sort "$ZKB_CALLS" | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
+  tools=$(awk '{print $1}' "$ZKB_CALLS" | sort | uniq -c | awk '{printf "%s%s=%s", s, $2, $1; s=","}')
+  mkdir -p "$M/traces"; cp "$ZKB_CALLS" "$M/traces/$(echo "$JUJU_UNIT_NAME.$JUJU_DISPATCH_PATH" | tr '/' '-')"
   tool=$('@MEASURE@' __measure '@TOOLS@/is-leader' | awk '{print $1 ":" $2 ":" $3}')
   rm -f "$ZKB_CALLS"
 fi
@@ -33,7 +34,9 @@ code=${res##* }
 exit "${code:-1}"
 "#;
 
-const SHIM: &str = "#!/bin/sh\necho \"${0##*/}\" >> \"$ZKB_CALLS\"\nexec '@TOOLS@'/\"${0##*/}\" \"$@\"\n";
+/// Logs the call (tool and arguments, on one line) before running the real tool.
+const SHIM: &str = "#!/bin/sh\n{ printf '%s' \"${0##*/}\"; for a in \"$@\"; do printf ' %s' \"$a\"; done; } | tr '\\n' ' ' >> \"$ZKB_CALLS\"\n\
+                    echo >> \"$ZKB_CALLS\"\nexec '@TOOLS@'/\"${0##*/}\" \"$@\"\n";
 
 /// One measured hook.
 #[derive(Debug, Clone)]
@@ -124,6 +127,12 @@ impl Probe {
             let _ = std::fs::remove_file(&marker);
             Ok(())
         }
+    }
+
+    /// The calls (one line each: tool and arguments) of the last counted `hook` of `unit`.
+    pub(crate) fn trace(&self, unit: &str, hook: &str) -> Option<String> {
+        let name = format!("{unit}.hooks/{hook}").replace('/', "-");
+        std::fs::read_to_string(self.dir.join("traces").join(name)).ok()
     }
 
     /// Every sample so far.

@@ -5,7 +5,7 @@
 //! that is the `zk-admin` crate talking to real servers ([`zk::ZkAdminConnector`]); in-process
 //! tests plug in a fake that records calls. The trait is the charm's, kept to what the charm
 //! needs, so the fake stays small and the production adapter is the only place that knows
-//! zk-admin's types.
+//! zk-admin's types. Failures are the crate's [`Error`], whose variant names the call.
 
 pub mod health;
 pub mod zk;
@@ -13,19 +13,8 @@ pub mod zk;
 use std::fmt;
 use std::time::Duration;
 
+use crate::error::Error;
 use crate::render::ServerLine;
-
-/// Why an administration call failed (never carries a password).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AdminError(pub String);
-
-impl fmt::Display for AdminError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for AdminError {}
 
 /// How to open an administrative session: as `super`, over SASL, on the plain client port
 /// (dynamic reconfiguration needs it, ZOOKEEPER-3577).
@@ -90,25 +79,26 @@ impl fmt::Debug for ClientAcl {
 /// An open administrative session.
 pub trait AdminSession {
     /// The current membership.
-    fn config(&mut self) -> Result<EnsembleConfig, AdminError>;
+    fn config(&mut self) -> Result<EnsembleConfig, Error>;
     /// Incremental reconfiguration from `from_version`: add or update `joining`, remove the
     /// server ids in `leaving`. Returns the new membership.
-    fn reconfig(
-        &mut self,
-        joining: &[ServerLine],
-        leaving: &[u32],
-        from_version: i64,
-    ) -> Result<EnsembleConfig, AdminError>;
+    fn reconfig(&mut self, joining: &[ServerLine], leaving: &[u32], from_version: i64)
+        -> Result<EnsembleConfig, Error>;
     /// Creates `path` if missing and sets its ACL (and its children's) to `acl` only.
-    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), AdminError>;
+    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), Error>;
 }
 
 /// Opens sessions and sends four-letter words. `Default` builds the production one.
 pub trait AdminConnector: Default {
     /// Opens a session.
-    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, AdminError>;
+    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, Error>;
     /// Sends a four-letter word (`ruok`, `mntr`, `srvr`) to `address` (`host:port`).
-    fn four_letter_word(&self, address: &str, word: &str, timeout: Duration) -> Result<String, AdminError>;
+    fn four_letter_word(&self, address: &str, word: &str, timeout: Duration) -> Result<String, Error>;
     /// Waits between health probes (a no-op in tests).
     fn pause(&self, duration: Duration);
+    /// The Kubernetes API of the pod (the StatefulSet partition of in-place upgrades);
+    /// `namespace` is the model's. Tests point it at an in-test server.
+    fn kubernetes(&self, namespace: &str) -> Result<charm_kube::KubeClient, charm_kube::KubeError> {
+        charm_kube::KubeClient::in_cluster(namespace, crate::upgrade::USER_AGENT)
+    }
 }

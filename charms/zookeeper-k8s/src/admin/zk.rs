@@ -8,15 +8,20 @@ use std::time::Duration;
 
 use zk_admin::{Acl, Admin, Auth, Perms};
 
-use super::{AdminConnector, AdminError, AdminSession, ClientAcl, ConnectOptions, EnsembleConfig};
+use super::{AdminConnector, AdminSession, ClientAcl, ConnectOptions, EnsembleConfig};
+use crate::error::Error;
 use crate::render::ServerLine;
 
 /// Talks to ZooKeeper through zk-admin.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ZkAdminConnector;
 
-fn error(e: zk_admin::Error) -> AdminError {
-    AdminError(e.to_string())
+/// A membership error from zk-admin's (whose text names the hosts).
+fn membership(operation: &'static str) -> impl Fn(zk_admin::Error) -> Error {
+    move |e| Error::Membership {
+        operation,
+        message: e.to_string(),
+    }
 }
 
 /// zk-admin's configuration in the charm's terms (version -1 when ZooKeeper gave none).
@@ -36,8 +41,8 @@ struct ZkSession {
 }
 
 impl AdminSession for ZkSession {
-    fn config(&mut self) -> Result<EnsembleConfig, AdminError> {
-        self.admin.config().map(|c| convert(&c)).map_err(error)
+    fn config(&mut self) -> Result<EnsembleConfig, Error> {
+        self.admin.config().map(|c| convert(&c)).map_err(membership("config"))
     }
 
     fn reconfig(
@@ -45,37 +50,48 @@ impl AdminSession for ZkSession {
         joining: &[ServerLine],
         leaving: &[u32],
         from_version: i64,
-    ) -> Result<EnsembleConfig, AdminError> {
+    ) -> Result<EnsembleConfig, Error> {
         let joining: Vec<String> = joining.iter().map(ToString::to_string).collect();
         let version = (from_version >= 0).then_some(from_version);
         self.admin
             .reconfig(&joining, leaving, version)
             .map(|c| convert(&c))
-            .map_err(error)
+            .map_err(membership("reconfig"))
     }
 
-    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), AdminError> {
-        let perms = Perms::from_letters(&acl.perms).map_err(error)?;
+    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), Error> {
+        let chroot_error = |e: zk_admin::Error| Error::Chroot {
+            path: path.to_owned(),
+            message: e.to_string(),
+        };
+        let perms = Perms::from_letters(&acl.perms).map_err(chroot_error)?;
         let acls = [
             Acl::sasl(&acl.user, perms),
             Acl::digest(&acl.user, &acl.password, perms),
         ];
-        self.admin.ensure_chroot(path, &acls).map(|_| ()).map_err(error)
+        self.admin.ensure_chroot(path, &acls).map(|_| ()).map_err(chroot_error)
     }
 }
 
 impl AdminConnector for ZkAdminConnector {
-    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, AdminError> {
+    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, Error> {
         let auth = Auth {
             username: options.username.clone(),
             password: options.password.clone(),
         };
-        let admin = Admin::connect(&options.hosts, Some(&auth), None, options.timeout).map_err(error)?;
+        let admin = Admin::connect(&options.hosts, Some(&auth), None, options.timeout).map_err(|e| Error::Connect {
+            hosts: options.hosts.clone(),
+            message: e.to_string(),
+        })?;
         Ok(Box::new(ZkSession { admin }))
     }
 
-    fn four_letter_word(&self, address: &str, word: &str, timeout: Duration) -> Result<String, AdminError> {
-        zk_admin::four_letter_word(address, word, timeout).map_err(error)
+    fn four_letter_word(&self, address: &str, word: &str, timeout: Duration) -> Result<String, Error> {
+        zk_admin::four_letter_word(address, word, timeout).map_err(|e| Error::FourLetterWord {
+            address: address.to_owned(),
+            word: word.to_owned(),
+            message: e.to_string(),
+        })
     }
 
     fn pause(&self, duration: Duration) {

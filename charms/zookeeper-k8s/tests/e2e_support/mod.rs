@@ -25,16 +25,21 @@ use std::time::{Duration, Instant};
 /// The application name the tests deploy the charm as (the Python charm's).
 pub const APP: &str = "zookeeper-k8s";
 
-/// Whether Debian's ZooKeeper and a JVM are installed (scripts/install-deps.sh does it; CI
-/// runs that script). Without them the local model cannot run the workload.
-pub fn zookeeper_installed() -> bool {
-    [
+/// Fails unless Debian's ZooKeeper and a JVM are installed: the local model cannot run the
+/// workload without them, and scripts/install-deps.sh installs them wherever tests run (CI
+/// runs that script), so a missing one is a broken machine rather than a reason to pass.
+#[track_caller]
+pub fn require_zookeeper() {
+    for path in [
         "/usr/share/java/zookeeper.jar",
         "/usr/share/java/netty-codec.jar",
         "/usr/bin/java",
-    ]
-    .iter()
-    .all(|p| std::path::Path::new(p).exists())
+    ] {
+        assert!(
+            std::path::Path::new(path).exists(),
+            "{path} missing: run scripts/install-deps.sh (apt-get install -y zookeeper)"
+        );
+    }
 }
 
 /// Prints how long each scenario took (visible with `--nocapture`, and in failure output).

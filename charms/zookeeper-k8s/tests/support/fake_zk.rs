@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use zookeeper_k8s::admin::{AdminConnector, AdminError, AdminSession, ClientAcl, ConnectOptions, EnsembleConfig};
+use zookeeper_k8s::admin::{AdminConnector, AdminSession, ClientAcl, ConnectOptions, EnsembleConfig};
+use zookeeper_k8s::error::Error;
 use zookeeper_k8s::render::{Role, ServerLine};
 
 /// What a server answers to `mntr`.
@@ -61,6 +62,8 @@ pub struct FakeZk {
     pub refuse_connections: Option<String>,
     /// The last password `super` connected with.
     pub last_super_password: Option<String>,
+    /// The in-test Kubernetes API server `kubernetes` connects to (`None`: not in a pod).
+    pub kube: Option<charm_kube::testing::FakeKube>,
 }
 
 thread_local! {
@@ -118,7 +121,7 @@ pub struct FakeAdmin;
 struct FakeSession;
 
 impl AdminSession for FakeSession {
-    fn config(&mut self) -> Result<EnsembleConfig, AdminError> {
+    fn config(&mut self) -> Result<EnsembleConfig, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::Config);
             Ok(zk.config.clone())
@@ -130,7 +133,7 @@ impl AdminSession for FakeSession {
         joining: &[ServerLine],
         leaving: &[u32],
         from_version: i64,
-    ) -> Result<EnsembleConfig, AdminError> {
+    ) -> Result<EnsembleConfig, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::Reconfig {
                 joining: joining.iter().map(ToString::to_string).collect(),
@@ -138,10 +141,10 @@ impl AdminSession for FakeSession {
                 from_version,
             });
             if from_version != zk.config.version {
-                return Err(AdminError(format!(
-                    "bad version {from_version}, have {}",
-                    zk.config.version
-                )));
+                return Err(Error::Membership {
+                    operation: "reconfig",
+                    message: format!("bad version {from_version}, have {}", zk.config.version),
+                });
             }
             zk.config
                 .servers
@@ -153,7 +156,7 @@ impl AdminSession for FakeSession {
         })
     }
 
-    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), AdminError> {
+    fn ensure_chroot(&mut self, path: &str, acl: &ClientAcl) -> Result<(), Error> {
         with_zk(|zk| {
             zk.calls.push(Call::EnsureChroot {
                 path: path.to_owned(),
@@ -168,7 +171,7 @@ impl AdminSession for FakeSession {
 }
 
 impl AdminConnector for FakeAdmin {
-    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, AdminError> {
+    fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn AdminSession>, Error> {
         with_zk(|zk| {
             zk.calls.push(Call::Connect {
                 hosts: options.hosts.clone(),
@@ -176,13 +179,16 @@ impl AdminConnector for FakeAdmin {
             });
             zk.last_super_password = Some(options.password.clone());
             match &zk.refuse_connections {
-                Some(why) => Err(AdminError(why.clone())),
+                Some(why) => Err(Error::Connect {
+                    hosts: options.hosts.clone(),
+                    message: why.clone(),
+                }),
                 None => Ok(Box::new(FakeSession) as Box<dyn AdminSession>),
             }
         })
     }
 
-    fn four_letter_word(&self, address: &str, word: &str, _timeout: Duration) -> Result<String, AdminError> {
+    fn four_letter_word(&self, address: &str, word: &str, _timeout: Duration) -> Result<String, Error> {
         with_zk(|zk| {
             let server = zk.overrides.get(address).or_else(|| zk.servers.get(address)).cloned();
             match (server, word) {
@@ -191,12 +197,23 @@ impl AdminConnector for FakeAdmin {
                 (Some(FakeServer::NotServing), _) => {
                     Ok("This ZooKeeper instance is not currently serving requests\n".to_owned())
                 }
-                _ => Err(AdminError(format!("connection refused: {address}"))),
+                _ => Err(Error::FourLetterWord {
+                    address: address.to_owned(),
+                    word: word.to_owned(),
+                    message: format!("connection refused: {address}"),
+                }),
             }
         })
     }
 
     fn pause(&self, _duration: Duration) {}
+
+    fn kubernetes(&self, namespace: &str) -> Result<charm_kube::KubeClient, charm_kube::KubeError> {
+        with_zk(|zk| match &zk.kube {
+            Some(kube) => Ok(kube.client(namespace)),
+            None => Err(charm_kube::KubeError::NotInCluster("no in-test API server".into())),
+        })
+    }
 }
 
 /// Members of the fake ensemble as (id, role).

@@ -50,6 +50,8 @@ pub struct UnitSim {
     pub secrets: Vec<Secret>,
     /// Its own bag in each regular relation, by relation id.
     pub relation_bags: BTreeMap<u32, Databag>,
+    /// Its bag in the `upgrade` peer relation (when the sim has one).
+    pub upgrade_bag: Databag,
 }
 
 /// The world.
@@ -67,7 +69,12 @@ pub struct Sim {
     pub relations: Vec<Relation>,
     /// Config set by the operator.
     pub config: serde_json::Map<String, Value>,
+    /// The `upgrade` peer relation's application bag; `None`: no such relation in the world.
+    pub upgrade_app: Option<Databag>,
 }
+
+/// The `upgrade` peer relation id.
+pub const UPGRADE_ID: u32 = 2;
 
 impl Sim {
     /// `n` fresh units, unit `leader` leading; resets the fake ensemble.
@@ -80,6 +87,7 @@ impl Sim {
             app_secrets: Vec::new(),
             relations: Vec::new(),
             config: serde_json::Map::new(),
+            upgrade_app: None,
         };
         for i in 0..n {
             sim.add_unit(i);
@@ -97,6 +105,7 @@ impl Sim {
                 unit_state: BTreeMap::new(),
                 secrets: Vec::new(),
                 relation_bags: BTreeMap::new(),
+                upgrade_bag: juju_unit_bag(&addr(n)),
             },
         );
     }
@@ -138,6 +147,20 @@ impl Sim {
         peer
     }
 
+    /// The `upgrade` peer relation as unit `n` sees it, if the world has one.
+    pub fn upgrade_view(&self, n: u32) -> Option<PeerRelation> {
+        let app = self.upgrade_app.as_ref()?;
+        let mut peer = PeerRelation::new("upgrade").id(UPGRADE_ID);
+        peer.local_app_data = app.clone();
+        peer.local_unit_data = self.units[&n].upgrade_bag.clone();
+        for (m, unit) in &self.units {
+            if *m != n {
+                peer.peers_data.insert(*m, unit.upgrade_bag.clone());
+            }
+        }
+        Some(peer)
+    }
+
     /// A relation as unit `n` sees it.
     pub fn relation_view(&self, n: u32, id: u32) -> Relation {
         let mut rel = self
@@ -160,8 +183,11 @@ impl Sim {
         let mut state = State::default()
             .unit_number(n)
             .leader(n == self.leader)
-            .peer(self.peer_view(n))
-            .container(Container::new("zookeeper").with_state(unit.container.clone()));
+            .peer(self.peer_view(n));
+        if let Some(upgrade) = self.upgrade_view(n) {
+            state = state.peer(upgrade);
+        }
+        let mut state = state.container(Container::new("zookeeper").with_state(unit.container.clone()));
         state.config = self.config.clone();
         state.address = addr(n);
         state.unit_state = unit.unit_state.clone();
@@ -197,6 +223,12 @@ impl Sim {
             self.app_bag = peer.local_app_data.clone();
             if let Some(unit) = self.units.get_mut(&n) {
                 unit.bag = peer.local_unit_data.clone();
+            }
+        }
+        if let Some(peer) = state.peers.iter().find(|p| p.id.0 == UPGRADE_ID) {
+            self.upgrade_app = Some(peer.local_app_data.clone());
+            if let Some(unit) = self.units.get_mut(&n) {
+                unit.upgrade_bag = peer.local_unit_data.clone();
             }
         }
         // Only the leader can change app-owned secrets; other units' views may be pinned to
@@ -306,10 +338,22 @@ impl Sim {
         let units: Vec<_> = self
             .units
             .iter()
-            .map(|(n, u)| (n, &u.bag, &u.unit_state, &u.container.files, &u.container.services))
+            .map(|(n, u)| {
+                (
+                    n,
+                    &u.bag,
+                    &u.upgrade_bag,
+                    &u.unit_state,
+                    &u.container.files,
+                    &u.container.services,
+                )
+            })
             .collect();
         let secrets: Vec<_> = self.app_secrets.iter().map(|s| s.newest_content().clone()).collect();
-        format!("{:?}{:?}{:?}{:?}", self.app_bag, units, secrets, self.relations)
+        format!(
+            "{:?}{:?}{:?}{:?}{:?}",
+            self.app_bag, self.upgrade_app, units, secrets, self.relations
+        )
     }
 
     /// The unit status of unit `n` after its last run.

@@ -72,6 +72,7 @@ fn run_next(shared: &Arc<Shared>, ctl: &mut Controller, unit: &UnitName) {
                 }
             }
             Item::Upgrade => topology::upgrade_unit(shared, ctl, unit),
+            Item::SwapCharm => topology::swap_charm(ctl, unit),
             Item::RemoveUnit => {
                 topology::finalize_unit(ctl, unit);
                 return;

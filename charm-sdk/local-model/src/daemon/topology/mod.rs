@@ -24,7 +24,7 @@ use crate::error::{Error, Result};
 pub(crate) use actions::run_action;
 pub(crate) use config::config;
 pub(crate) use deploy::{add_unit, deploy};
-pub(crate) use refresh::{refresh, upgrade_unit};
+pub(crate) use refresh::{refresh, swap_charm, upgrade_unit};
 pub(crate) use relations::{integrate, remove_relation};
 pub(crate) use removal::{finalize_unit, leave_relation, remove_application, remove_unit};
 
