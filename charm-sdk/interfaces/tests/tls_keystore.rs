@@ -6,12 +6,13 @@
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
+mod interop_support;
+
 use std::time::Duration;
 
 use charm_interfaces::tls::keystore::{keystore, truststore, write_private_file};
 use charm_interfaces::tls::{CertRequest, CertificateAuthority, CertificateInfo, KeyAlgorithm, PrivateKey};
+use interop_support::keytool_list;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -40,27 +41,6 @@ fn chain() -> Chain {
         root: root.certificate().to_owned(),
         intermediate: intermediate.certificate().to_owned(),
     }
-}
-
-/// `keytool -list -v` of a PKCS#12 file. Fails without `keytool`: scripts/install-deps.sh
-/// installs a JRE wherever tests run.
-#[track_caller]
-fn keytool_list(path: &Path, password: &str) -> String {
-    let out = Command::new("keytool")
-        .args(["-list", "-v", "-storetype", "PKCS12", "-keystore"])
-        .arg(path)
-        .args(["-storepass", password])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `keytool` ({e}): run scripts/install-deps.sh (apt-get install -y default-jre-headless)")
-        });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "keytool failed:\n{text}");
-    text
 }
 
 #[test]

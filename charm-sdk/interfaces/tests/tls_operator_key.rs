@@ -9,15 +9,16 @@
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod interop_support;
+
+use std::process::Command;
 use std::time::Duration;
 
 use base64::Engine;
 use charm_interfaces::tls::keystore::{keystore, write_private_file};
 use charm_interfaces::tls::testing::{assert_no_private_key, openssl_pem};
 use charm_interfaces::tls::{CertRequest, CertificateAuthority, CsrInfo, PrivateKey};
+use interop_support::{keytool_list, python_cryptography, stdout_with_input};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -28,21 +29,7 @@ fn b64(text: &str) -> String {
 /// `openssl ARGS` with `input` on stdin; its stdout.
 #[track_caller]
 fn openssl_with_input(args: &[&str], input: &[u8]) -> Vec<u8> {
-    let mut child = Command::new("openssl")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run `openssl` ({e}): run scripts/install-deps.sh"));
-    child.stdin.take().unwrap().write_all(input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    stdout_with_input(Command::new("openssl").args(args), input)
 }
 
 /// The SubjectPublicKeyInfo DER OpenSSL derives from a private key PEM.
@@ -216,48 +203,11 @@ fn junk_is_refused_without_echoing_it() {
 #[test]
 fn python_cryptography_verifies_the_rsa_signed_csr() {
     let pem = openssl_pem(&["genrsa", "-traditional", "2048"]);
-    let has_python = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        has_python,
-        "python3 with `cryptography` is missing: run scripts/install-deps.sh (pip install cryptography)"
-    );
     let key = PrivateKey::from_operator_input(&pem).unwrap();
     let csr = csr_for(&key);
     let script = "import sys\nfrom cryptography import x509\ncsr = x509.load_pem_x509_csr(sys.stdin.read().encode())\n\
                   print(csr.is_signature_valid, csr.signature_hash_algorithm.name, csr.public_key().key_size)";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(csr.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "True sha256 2048");
-}
-
-#[track_caller]
-fn keytool_list(path: &Path, password: &str) -> String {
-    let out = Command::new("keytool")
-        .args(["-list", "-v", "-storetype", "PKCS12", "-keystore"])
-        .arg(path)
-        .args(["-storepass", password])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `keytool` ({e}): run scripts/install-deps.sh (apt-get install -y default-jre-headless)")
-        });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "keytool failed:\n{text}");
-    text
+    assert_eq!(python_cryptography(script, &csr).trim(), "True sha256 2048");
 }
 
 /// The keystore Kafka and ZooKeeper get when the operator's key is RSA (PKCS#1, as

@@ -7,45 +7,11 @@
 // Test code: a failed setup step is a failed test, so unwrap/expect are the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod interop_support;
 
 use charm_interfaces::tls::wire::{CertificateEntry, CsrEntry, ProviderAppData, RequirerData};
 use charm_interfaces::tls::{CertRequest, CertificateAuthority, CertificateInfo, CsrInfo, KeyAlgorithm, PrivateKey};
-
-/// `python3 -c script` with `input` on stdin; its stdout. Fails without python3 and
-/// `cryptography`: scripts/install-deps.sh installs them wherever tests run.
-#[track_caller]
-fn python(script: &str, input: &str) -> String {
-    let ok = Command::new("python3")
-        .args(["-c", "import cryptography"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "python3 with `cryptography` is missing: run scripts/install-deps.sh (pip install cryptography)"
-    );
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn python3");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python3");
-    assert!(
-        out.status.success(),
-        "python failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use interop_support::python_cryptography;
 
 fn sample_bags() -> Vec<String> {
     let ca = CertificateAuthority::new_root("Ünïcødé CA ✓", std::time::Duration::from_secs(86_400)).unwrap();
@@ -98,7 +64,7 @@ fn every_json_value_we_write_is_what_python_json_dumps_writes() {
     let values = sample_bags();
     let input = serde_json::to_string(&values).unwrap();
     let script = "import json,sys\nvals=json.load(sys.stdin)\nbad=[v for v in vals if json.dumps(json.loads(v))!=v]\nprint(json.dumps(bad))";
-    let out = python(script, &input);
+    let out = python_cryptography(script, &input);
     assert_eq!(out.trim(), "[]", "values Python would write differently: {out}");
 }
 
@@ -148,7 +114,7 @@ print(json.dumps({
   "cert": cert.public_bytes(serialization.Encoding.PEM).decode().strip(),
 }))
 "#;
-    let out = python(script, &csr);
+    let out = python_cryptography(script, &csr);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["same"], true, "cryptography re-serialises our CSR differently");
     assert_eq!(v["valid"], true);
@@ -174,12 +140,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 k = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 print(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()).decode().strip())
 "#;
-    let pem = python(script, "");
+    let pem = python_cryptography(script, "");
     assert!(pem.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
     let key = PrivateKey::from_pem(&pem).unwrap();
     let csr = CertRequest::new("kafka-0").to_csr_pem(&key).unwrap();
     let check = "import sys\nfrom cryptography import x509\nc=x509.load_pem_x509_csr(sys.stdin.read().encode())\nprint(c.is_signature_valid, c.signature_hash_algorithm.name)";
-    let out = python(check, &csr);
+    let out = python_cryptography(check, &csr);
     assert_eq!(out.trim(), "True sha256");
     assert_eq!(CsrInfo::parse(&csr).unwrap().public_key, key.public_key_raw());
 }

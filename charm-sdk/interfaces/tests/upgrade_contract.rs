@@ -11,11 +11,14 @@
 // Test code: a failed setup step is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod interop_support;
+
 use charm_interfaces::upgrade::decide::{self, LeaderStep, NotReady, PreCheck, Turn, View};
 use charm_interfaces::upgrade::wire::{Dependencies, Dependency, UnitState, UpgradeStack};
 use charm_interfaces::upgrade::{DataUpgrade, ROLLBACK_INSTRUCTIONS};
 use charm_sdk::prelude::*;
 use charm_testing::{PeerRelation, State, TestContext, TestEvent};
+use interop_support::stdout_with_input;
 
 /// What Python's `json.dumps` writes for the ZooKeeper charm's `DEPENDENCIES`
 /// (zookeeper-k8s-operator `src/literals.py`).
@@ -573,28 +576,17 @@ fn library_python() -> Option<(std::path::PathBuf, String)> {
 }
 
 fn harness(python: &std::path::Path, libs: &str, mode: &str, input: &str) -> serde_json::Value {
-    use std::io::Write;
     let script = format!(
         "{}/tests/interop_support/upgrade_harness.py",
         env!("CARGO_MANIFEST_DIR")
     );
-    let mut child = std::process::Command::new(python)
-        .args([script.as_str(), mode])
-        .env("DATA_PLATFORM_LIBS", libs)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write");
-    let out = child.wait_with_output().expect("python");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).expect("JSON from the harness")
+    let out = stdout_with_input(
+        std::process::Command::new(python)
+            .args([script.as_str(), mode])
+            .env("DATA_PLATFORM_LIBS", libs),
+        input.as_bytes(),
+    );
+    serde_json::from_slice(&out).expect("JSON from the harness")
 }
 
 /// data-platform-libs' own `upgrade.py` (ops Harness) writes the bytes we write, and reads

@@ -7,6 +7,7 @@
 //! internal users then reach every broker through a rolling restart, and a client user's
 //! published secret gets a new revision, which the client sees as `secret-changed`.
 
+use charm_interfaces::tls::set_private_key_action;
 use charm_sdk::prelude::*;
 use serde::Deserialize;
 
@@ -82,7 +83,13 @@ pub fn run<S: StoreConnector>(
         Action::SetPassword { username, password } => set_password(ctx, connector, &username, password),
         Action::GetListeners => get_listeners(ctx),
         Action::ExportNetworkPolicies { l7 } => export_network_policies(ctx, l7),
-        Action::SetTlsPrivateKey { internal_key } => crate::tls::set_private_key(ctx, internal_key.as_ref()),
+        Action::SetTlsPrivateKey { internal_key } => set_private_key_action(
+            ctx,
+            CERTIFICATES,
+            "internal-key",
+            internal_key.as_ref(),
+            crate::tls::key_request,
+        ),
         Action::Rebalance { mode, dryrun, brokerid } => crate::balancer::action::run(ctx, mode, dryrun, brokerid),
         Action::PreUpgradeCheck => crate::upgrade::pre_upgrade_check_action::<S, _>(ctx),
         Action::ResumeUpgrade => crate::upgrade::resume_upgrade_action::<S, _>(ctx),

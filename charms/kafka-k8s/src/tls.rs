@@ -20,10 +20,9 @@
 use std::collections::BTreeSet;
 
 use charm_interfaces::certificate_transfer::CertificateTransferRequirer;
-use charm_interfaces::sensitive::Sensitive;
 use charm_interfaces::tls::keystore::truststore;
 use charm_interfaces::tls::labels::sha256_hex;
-use charm_interfaces::tls::{AssignedCertificate, CertRequest, KeyAlgorithm, KeyReplacement, PrivateKey, TlsRequirer};
+use charm_interfaces::tls::{AssignedCertificate, CertRequest, TlsRequirer};
 use charm_sdk::pebble::{Pebble, PushOptions};
 use charm_sdk::prelude::*;
 
@@ -110,20 +109,11 @@ pub fn with_node_address(request: CertRequest, node: Option<&str>, config: &Conf
     }
 }
 
-/// The `set-tls-private-key` action: this unit's key becomes `internal-key` (PEM or base64
-/// PEM, or `secret:<id>` naming a Juju secret that holds it; a fresh key when absent), and
-/// a CSR for the same names signed by it replaces the old one. The stores change when the
-/// provider answers, in the reconcile that follows, like any renewal (live reload, no
-/// restart). A key that cannot be used changes nothing.
-pub fn set_private_key<C: Charm<Config = Config>>(
-    ctx: &mut Context<'_, C>,
-    internal_key: Option<&Sensitive>,
-) -> Result<ActionResults, ActionError> {
-    let key = match internal_key {
-        // The key itself, or a secret URI naming it (not stored with the action task).
-        Some(text) => charm_interfaces::tls::operator_key(ctx, "internal-key", text.expose())?,
-        None => PrivateKey::generate(KeyAlgorithm::default()).map_err(|e| Error::msg(e.to_string()))?,
-    };
+/// The certificate request `set-tls-private-key` signs with the operator's key
+/// ([`charm_interfaces::tls::set_private_key_action`]): the reconcile's, NodePort address
+/// included, so the new CSR stays. The stores change when the provider answers, like any
+/// renewal (live reload, no restart).
+pub fn key_request<C: Charm<Config = Config>>(ctx: &mut Context<'_, C>) -> Result<CertRequest, ActionError> {
     let config = ctx.config()?;
     let address = ctx.ingress_address(PEER)?;
     let node = crate::external::node_address(ctx, &config)?;
@@ -134,22 +124,7 @@ pub fn set_private_key<C: Charm<Config = Config>>(
         address.as_deref(),
         &config,
     )?;
-    let request = with_node_address(request, node.as_deref(), &config);
-    let replaced = TlsRequirer::new(CERTIFICATES, request)
-        .replace_private_key(ctx, None, &key)
-        .map_err(|e| ActionError::Error(Error::msg(e.to_string())))?;
-    match replaced {
-        KeyReplacement::Requested => {
-            ctx.action_log("Private key replaced; a certificate for it was requested from the TLS provider.")?
-        }
-        KeyReplacement::Unchanged => ctx.action_log("This key is already the unit's private key; nothing changed.")?,
-        KeyReplacement::NotRelated | KeyReplacement::NotLeader => {
-            return Err(ActionError::failed(
-                "set-tls-private-key needs the certificates relation: relate to a TLS provider first",
-            ))
-        }
-    }
-    Ok(ActionResults::new())
+    Ok(with_node_address(request, node.as_deref(), &config))
 }
 
 /// The certificates this unit trusts, in PEM, without duplicates: the issuer and every

@@ -329,7 +329,6 @@ fn prometheus_also_scrapes_cruise_controls_exporter_with_the_balancer_role() {
 
 #[test]
 fn every_brokers_capacity_goes_into_the_file_and_a_change_restarts_cruise_control() {
-    use charm_testing::pebble::ServiceEvent;
     use charm_testing::PeerRelation;
     let peer = |disk_mb: u64| {
         PeerRelation::new("cluster").id(PEER_ID).peer_data(
@@ -359,16 +358,7 @@ fn every_brokers_capacity_goes_into_the_file_and_a_change_restarts_cruise_contro
         "20000"
     );
     assert_eq!(capacity["brokerCapacities"][1]["capacity"]["CPU"]["num.cores"], "8");
-    let started = |out: &RunOutput| {
-        out.state
-            .get_container("kafka")
-            .unwrap()
-            .state
-            .service_log
-            .iter()
-            .filter(|e| **e == ServiceEvent::Started("cruise-control".into()))
-            .count()
-    };
+    let started = |out: &RunOutput| service_starts(out, "cruise-control");
     let before = started(&out);
 
     // Unit 1's volume grew: the file changes and Cruise Control restarts with it.
@@ -387,20 +377,11 @@ fn every_brokers_capacity_goes_into_the_file_and_a_change_restarts_cruise_contro
 #[test]
 fn a_ca_change_restarts_cruise_control_once_and_nothing_else_does() {
     use charm_interfaces::tls::{testing as tls_testing, CertificateAuthority};
-    use charm_testing::pebble::ServiceEvent;
+
     use charm_testing::Relation;
     use std::time::Duration;
     const DAY: Duration = Duration::from_secs(86_400);
-    let cc_starts = |out: &RunOutput| {
-        out.state
-            .get_container("kafka")
-            .unwrap()
-            .state
-            .service_log
-            .iter()
-            .filter(|e| **e == ServiceEvent::Started("cruise-control".into()))
-            .count()
-    };
+    let cc_starts = |out: &RunOutput| service_starts(out, "cruise-control");
     let replace = |mut state: State, relation: &Relation| {
         state.relations.retain(|r| r.id != relation.id);
         state.relation(relation.clone())
@@ -432,13 +413,7 @@ fn a_ca_change_restarts_cruise_control_once_and_nothing_else_does() {
     cleared.remote_app_data.clear();
     let ca2 = CertificateAuthority::new_root("ca-2", 365 * DAY).unwrap();
     let reissued = tls_testing::answer_requests(&cleared, &ca2, 30 * DAY).unwrap();
-    let mut state = replace(steady.state.clone(), &reissued);
-    for container in &mut state.containers {
-        container.state = container
-            .state
-            .clone()
-            .on_exec(["/opt/kafka/bin/kafka-configs.sh"], ExecOutput::ok(""));
-    }
+    let state = allow_reload(replace(steady.state.clone(), &reissued));
     let out = run(TestEvent::relation_changed(&reissued), state);
     assert_eq!(
         file(&out, "/etc/cruise-control/cruisecontrol.properties").unwrap(),

@@ -8,67 +8,21 @@
 mod charm_support;
 mod kube_support;
 
-use std::cell::RefCell;
-
 use charm_sdk::model::tools::Port;
 use charm_sdk::model::{Status, StatusKind};
+use charm_support::kube::{install_kube, run_kube};
 use charm_support::*;
 use charm_testing::{RunOutput, State, TestEvent};
-use kafka_k8s::error::Error;
-use kafka_k8s::kube::{KubeClient, KubeError};
-use kafka_k8s::store::{MetadataStore, StoreConnector, ZkTarget};
-use kafka_k8s::KafkaCharm;
-use kube_support::{FakeKube, TOKEN};
+use kube_support::{api_with_unit_pod, FakeKube, TOKEN};
 
 const NS: &str = "kafka-model";
 const LISTENER_SERVICE: &str = "kafka-k8s-0-sasl-plaintext-scram";
 const BOOTSTRAP_SERVICE: &str = "kafka-k8s-bootstrap";
 
-thread_local! {
-    static KUBE: RefCell<Option<FakeKube>> = const { RefCell::new(None) };
-}
-
-/// The tests' fake ZooKeeper, plus this thread's in-test API server.
-#[derive(Debug, Default)]
-struct KubeConnector;
-
-impl StoreConnector for KubeConnector {
-    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, Error> {
-        FakeConnector.zookeeper(target)
-    }
-
-    fn kubernetes(&self, namespace: &str) -> Result<KubeClient, KubeError> {
-        KUBE.with(|k| {
-            k.borrow()
-                .as_ref()
-                .map(|kube| kube.client(namespace))
-                .ok_or_else(|| KubeError::NotInCluster("no in-test API server".into()))
-        })
-    }
-}
-
-type NodePortCharm = KafkaCharm<KubeConnector>;
-
-#[track_caller]
-fn run_np(event: TestEvent, state: State) -> RunOutput {
-    match charm_testing::Context::<NodePortCharm>::new().run(event, state) {
-        Ok(out) => out,
-        Err(e) => panic!("run failed: {e}"),
-    }
-}
-
 /// A fresh API server with this unit's pod on a node, installed for this thread.
 fn cluster_api() -> FakeKube {
     reset();
-    let kube = FakeKube::start();
-    kube.add_pod_on_node(
-        NS,
-        "kafka-k8s-0",
-        "worker-1",
-        &[("InternalIP", "10.0.0.5"), ("Hostname", "worker-1")],
-    );
-    KUBE.with(|k| *k.borrow_mut() = Some(kube.clone()));
-    kube
+    install_kube(api_with_unit_pod(NS))
 }
 
 /// Leader, ZooKeeper answered, one SCRAM client, `expose-external=nodeport`.
@@ -103,7 +57,7 @@ fn property(props: &str, key: &str) -> String {
 #[test]
 fn nodeport_applies_services_and_renders_external_listeners() {
     let kube = cluster_api();
-    let out = run_np(TestEvent::config_changed(), exposed_world());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{}", out.unit_status());
     let mut names = kube.service_names(NS);
     names.sort();
@@ -143,7 +97,7 @@ fn nodeport_applies_services_and_renders_external_listeners() {
     // The next run re-applies and keeps the allocation: the configuration does not change.
     // It costs four requests: pod, node, the bootstrap Service and this unit's one Service.
     let before = kube.seen().len();
-    let again = run_np(TestEvent::update_status(), out.state.clone());
+    let again = run_kube(TestEvent::update_status(), out.state.clone());
     let during: Vec<String> = kube.seen()[before..]
         .iter()
         .map(|s| format!("{} {}", s.method, s.path.rsplit('/').next().unwrap_or_default()))
@@ -165,7 +119,7 @@ fn nodeport_applies_services_and_renders_external_listeners() {
 fn untrusted_application_is_blocked_with_the_trust_command() {
     let kube = cluster_api();
     kube.forbid(true);
-    let out = run_np(TestEvent::config_changed(), exposed_world());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
     assert_eq!(
         out.unit_status(),
         &Status::blocked("expose-external=nodeport needs `juju trust kafka-k8s --scope=cluster`")
@@ -178,7 +132,7 @@ fn untrusted_application_is_blocked_with_the_trust_command() {
 
     // Once trusted, the next run exposes the broker.
     kube.forbid(false);
-    let out = run_np(TestEvent::config_changed(), out.state.clone());
+    let out = run_kube(TestEvent::config_changed(), out.state.clone());
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{}", out.unit_status());
     assert!(file(&out, "/etc/kafka/server.properties")
         .unwrap()
@@ -188,10 +142,10 @@ fn untrusted_application_is_blocked_with_the_trust_command() {
 #[test]
 fn back_to_false_deletes_the_services_and_the_listeners() {
     let kube = cluster_api();
-    let out = run_np(TestEvent::config_changed(), exposed_world());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
     assert_eq!(kube.service_names(NS).len(), 2);
     let off = out.state.clone().config([("expose-external", "false")]);
-    let out = run_np(TestEvent::config_changed(), off);
+    let out = run_kube(TestEvent::config_changed(), off);
     assert_eq!(out.unit_status().kind, StatusKind::Active, "{}", out.unit_status());
     assert!(kube.service_names(NS).is_empty(), "{:?}", kube.service_names(NS));
     let props = file(&out, "/etc/kafka/server.properties").unwrap();
@@ -200,17 +154,17 @@ fn back_to_false_deletes_the_services_and_the_listeners() {
     assert_eq!(published_endpoints(&out), "kafka-k8s-0.kafka-k8s-endpoints:9092");
     // Nothing is left to delete: later runs do not call the API at all.
     let calls = kube.seen().len();
-    run_np(TestEvent::update_status(), out.state.clone());
+    run_kube(TestEvent::update_status(), out.state.clone());
     assert_eq!(kube.seen().len(), calls);
 }
 
 #[test]
 fn an_api_failure_waits_and_keeps_the_last_allocation() {
     let kube = cluster_api();
-    let out = run_np(TestEvent::config_changed(), exposed_world());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
     let props = file(&out, "/etc/kafka/server.properties").unwrap();
     kube.fail(true);
-    let out = run_np(TestEvent::update_status(), out.state.clone());
+    let out = run_kube(TestEvent::update_status(), out.state.clone());
     let status = out.unit_status();
     assert_eq!(status.kind, StatusKind::Waiting, "{status}");
     assert!(
@@ -229,8 +183,8 @@ fn an_api_failure_waits_and_keeps_the_last_allocation() {
 #[test]
 fn stop_deletes_this_units_services_but_not_the_bootstrap() {
     let kube = cluster_api();
-    let out = run_np(TestEvent::config_changed(), exposed_world());
-    run_np(TestEvent::stop(), out.state.clone());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
+    run_kube(TestEvent::stop(), out.state.clone());
     assert_eq!(kube.service_names(NS), vec![BOOTSTRAP_SERVICE.to_owned()]);
 }
 
@@ -258,9 +212,9 @@ fn outside_a_pod_nodeport_is_blocked() {
 #[test]
 fn an_auth_map_no_longer_used_loses_its_service() {
     let kube = cluster_api();
-    let out = run_np(TestEvent::config_changed(), exposed_world());
+    let out = run_kube(TestEvent::config_changed(), exposed_world());
     let relation = out.state.relations.iter().find(|r| r.id.0 == 7).unwrap().clone();
-    let out = run_np(TestEvent::relation_broken(&relation), out.state.clone());
+    let out = run_kube(TestEvent::relation_broken(&relation), out.state.clone());
     assert_eq!(kube.service_names(NS), vec![BOOTSTRAP_SERVICE.to_owned()]);
     let props = file(&out, "/etc/kafka/server.properties").unwrap();
     assert!(!props.contains("EXTERNAL_"), "{props}");

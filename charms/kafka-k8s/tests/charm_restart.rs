@@ -8,19 +8,7 @@ use std::collections::BTreeMap;
 
 use charm_sdk::model::StatusKind;
 use charm_support::*;
-use charm_testing::pebble::ServiceEvent;
 use charm_testing::{PeerRelation, RunOutput, State, TestEvent};
-
-fn starts(out: &RunOutput) -> usize {
-    out.state
-        .get_container("kafka")
-        .unwrap()
-        .state
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Started(s) if s == "kafka"))
-        .count()
-}
 
 /// The peer relation seen from unit `me` of three, with the given app bag and peers' bags.
 fn peers_of(me: u32, app: &BTreeMap<String, String>, bags: &[(u32, &[(&str, &str)])]) -> PeerRelation {

@@ -9,31 +9,13 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use charm_interfaces::tls::{testing as tls_testing, CertificateAuthority};
-use charm_sdk::pebble::ExecOutput;
 use charm_sdk::Status;
 use charm_support::*;
-use charm_testing::pebble::ServiceEvent;
-use charm_testing::{assert_status, Relation, RunOutput, State, TestEvent};
+use charm_testing::{assert_status, Relation, RunOutput, TestEvent};
 
 const DAY: Duration = Duration::from_secs(86_400);
 const KEYSTORE: &str = "/etc/kafka/keystore.p12";
 const TRUSTSTORE: &str = "/etc/kafka/truststore.jks";
-
-fn replace_relation(mut state: State, relation: Relation) -> State {
-    state.relations.retain(|r| r.id != relation.id);
-    state.relation(relation)
-}
-
-fn starts(out: &RunOutput) -> usize {
-    out.state
-        .get_container("kafka")
-        .unwrap()
-        .state
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Started(s) if s == "kafka"))
-        .count()
-}
 
 /// A running leader with a client, then a certificates relation answered by `ca`.
 fn tls_world(ca: &CertificateAuthority) -> (RunOutput, Relation, Relation) {
@@ -123,13 +105,7 @@ fn a_renewed_certificate_is_reloaded_without_a_restart() {
     cleared.remote_app_data.clear();
     let ca2 = CertificateAuthority::new_root("ca-2", 365 * DAY).unwrap();
     let reissued = tls_testing::answer_requests(&cleared, &ca2, 30 * DAY).unwrap();
-    let mut state = replace_relation(out.state.clone(), reissued.clone());
-    for container in &mut state.containers {
-        container.state = container
-            .state
-            .clone()
-            .on_exec(["/opt/kafka/bin/kafka-configs.sh"], ExecOutput::ok(""));
-    }
+    let state = allow_reload(replace_relation(out.state.clone(), reissued.clone()));
     let out = run(TestEvent::relation_changed(&reissued), state);
     let kafka = &out.state.get_container("kafka").unwrap().state;
     assert_ne!(kafka.files[KEYSTORE].content, keystore_before, "keystore rebuilt");

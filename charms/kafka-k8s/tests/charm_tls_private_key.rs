@@ -17,31 +17,13 @@ use charm_interfaces::tls::testing::{
 };
 use charm_interfaces::tls::wire::RequirerData;
 use charm_interfaces::tls::{CertificateAuthority, CertificateInfo, CsrInfo, PrivateKey};
-use charm_sdk::pebble::ExecOutput;
 use charm_sdk::Status;
 use charm_support::*;
-use charm_testing::pebble::ServiceEvent;
-use charm_testing::{assert_status, Relation, RunOutput, Secret, State, TestEvent};
+use charm_testing::{assert_status, Relation, RunOutput, Secret, TestEvent};
 
 const DAY: Duration = Duration::from_secs(86_400);
 const KEYSTORE: &str = "/etc/kafka/keystore.p12";
 const KEY_LABEL: &str = "-private-key-0-certificates";
-
-fn replace_relation(mut state: State, relation: Relation) -> State {
-    state.relations.retain(|r| r.id != relation.id);
-    state.relation(relation)
-}
-
-fn starts(out: &RunOutput) -> usize {
-    out.state
-        .get_container("kafka")
-        .unwrap()
-        .state
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Started(s) if s == "kafka"))
-        .count()
-}
 
 /// A running leader with a certificate from `ca`; the certificates relation as answered.
 fn tls_world(ca: &CertificateAuthority) -> (RunOutput, Relation) {
@@ -94,16 +76,6 @@ fn assert_no_key_material(out: &RunOutput, pem: &str) {
     let texts = visible_texts(out);
     assert_no_private_key(&texts, pem);
     assert_no_private_key(&texts, &stored_key(out).to_pem());
-}
-
-fn allow_reload(mut state: State) -> State {
-    for container in &mut state.containers {
-        container.state = container
-            .state
-            .clone()
-            .on_exec(["/opt/kafka/bin/kafka-configs.sh"], ExecOutput::ok(""));
-    }
-    state
 }
 
 #[test]

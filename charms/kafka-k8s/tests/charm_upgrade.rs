@@ -10,18 +10,13 @@
 mod charm_support;
 mod kube_support;
 
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use charm_interfaces::upgrade::decide::{NOTHING_TO_RESUME, NOT_LEADER, RESUME_ONCE};
 use charm_sdk::model::StatusKind;
+use charm_support::kube::{install_kube, run_kube};
 use charm_support::*;
-use charm_testing::pebble::ServiceEvent;
 use charm_testing::{PeerRelation, RunOutput, State, TestEvent};
-use kafka_k8s::error::Error;
-use kafka_k8s::kube::{KubeClient, KubeError};
-use kafka_k8s::store::{MetadataStore, StoreConnector, ZkTarget};
-use kafka_k8s::KafkaCharm;
 use kube_support::FakeKube;
 
 const UPGRADE_ID: u32 = 10_001;
@@ -43,17 +38,6 @@ fn upgrade_bags(out: &RunOutput) -> (BTreeMap<String, String>, BTreeMap<String, 
         .get_peer(&PeerRelation::new("upgrade").id(UPGRADE_ID))
         .expect("upgrade relation");
     (rel.local_app_data.clone(), rel.local_unit_data.clone())
-}
-
-fn starts(out: &RunOutput) -> usize {
-    out.state
-        .get_container("kafka")
-        .unwrap()
-        .state
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Started(s) if s == "kafka"))
-        .count()
 }
 
 /// A running leader of three (peers 1 and 2 started), with this upgrade relation.
@@ -166,43 +150,11 @@ const STATEFULSET_PATH: &str = "/apis/apps/v1/namespaces/test-model/statefulsets
 const TRUST_HINT: &str =
     "Kubernetes StatefulSet patch failed: `juju trust` needed; run `juju trust kafka-k8s --scope=cluster`";
 
-thread_local! {
-    static KUBE: RefCell<Option<FakeKube>> = const { RefCell::new(None) };
-}
-
-/// The tests' fake ZooKeeper, plus this thread's in-test API server.
-#[derive(Debug, Default)]
-struct KubeConnector;
-
-impl StoreConnector for KubeConnector {
-    fn zookeeper(&self, target: &ZkTarget) -> Result<Box<dyn MetadataStore>, Error> {
-        FakeConnector.zookeeper(target)
-    }
-
-    fn kubernetes(&self, namespace: &str) -> Result<KubeClient, KubeError> {
-        KUBE.with(|k| {
-            k.borrow()
-                .as_ref()
-                .map(|kube| kube.client(namespace))
-                .ok_or_else(|| KubeError::NotInCluster("no in-test API server".into()))
-        })
-    }
-}
-
 /// A fresh API server with the application's StatefulSet, installed for this thread.
 fn kube_api() -> FakeKube {
     let kube = FakeKube::start();
     kube.add_statefulset(NS, "kafka-k8s", 3);
-    KUBE.with(|k| *k.borrow_mut() = Some(kube.clone()));
-    kube
-}
-
-#[track_caller]
-fn run_kube(event: TestEvent, state: State) -> RunOutput {
-    match charm_testing::Context::<KafkaCharm<KubeConnector>>::new().run(event, state) {
-        Ok(out) => out,
-        Err(e) => panic!("run failed: {e}"),
-    }
+    install_kube(kube)
 }
 
 /// The one PATCH sent, checked to be lightkube's partition patch; returns the partition.

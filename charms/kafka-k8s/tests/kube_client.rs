@@ -9,19 +9,12 @@ mod kube_support;
 use kafka_k8s::kube::services::{self, listener_node_port};
 use kafka_k8s::kube::KubeError;
 use kafka_k8s::workload::AuthMap;
-use kube_support::{FakeKube, TOKEN};
+use kube_support::{api_with_unit_pod, FakeKube, TOKEN};
 
 const NS: &str = "kafka-model";
 
 fn server() -> FakeKube {
-    let kube = FakeKube::start();
-    kube.add_pod_on_node(
-        NS,
-        "kafka-k8s-0",
-        "worker-1",
-        &[("InternalIP", "10.0.0.5"), ("Hostname", "worker-1")],
-    );
-    kube
+    api_with_unit_pod(NS)
 }
 
 #[test]

@@ -7,11 +7,12 @@
 //! `set-password` only stores the new password; the reconcile that follows (the secret's
 //! version bump wakes every unit) rolls it out one server at a time.
 
+use charm_interfaces::tls::set_private_key_action;
 use charm_sdk::prelude::*;
 use serde::Deserialize;
 
 use crate::credentials::{self, check_password, PasswordChange, PASSWORD_LENGTH};
-use crate::literals::{PEER, SUPER_USER, SYNC_USER};
+use crate::literals::{CERTIFICATES, PEER, SUPER_USER, SYNC_USER};
 use crate::peers::AppData;
 
 /// The charm's actions.
@@ -56,7 +57,13 @@ pub fn run<C: Charm<Config = crate::config::Config>>(
         Action::GetSuperPassword => get_password(ctx, SUPER_USER),
         Action::GetSyncPassword => get_password(ctx, SYNC_USER),
         Action::SetPassword { username, password } => set_password(ctx, &username, password),
-        Action::SetTlsPrivateKey { internal_key } => crate::tls::set_private_key(ctx, internal_key.as_ref()),
+        Action::SetTlsPrivateKey { internal_key } => set_private_key_action(
+            ctx,
+            CERTIFICATES,
+            "internal-key",
+            internal_key.as_ref(),
+            crate::tls::key_request,
+        ),
         // They need the charm's connector (ZooKeeper, Kubernetes): the charm runs them
         // (`ZooKeeperCharm::run_action`).
         Action::PreUpgradeCheck | Action::ResumeUpgrade => {

@@ -17,12 +17,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use charm_interfaces::sensitive::Sensitive;
 use charm_interfaces::tls::keystore::truststore;
 use charm_interfaces::tls::labels::sha256_hex;
-use charm_interfaces::tls::{
-    operator_key, AssignedCertificate, CertRequest, KeyAlgorithm, KeyReplacement, PrivateKey, TlsRequirer,
-};
+use charm_interfaces::tls::{AssignedCertificate, CertRequest, TlsRequirer};
 use charm_sdk::prelude::*;
 
 use crate::config::Config;
@@ -71,19 +68,10 @@ pub fn cert_request(app: &str, number: u32, model: &str, ingress: &str, include_
     request
 }
 
-/// The `set-tls-private-key` action: this unit's key becomes `internal-key` (PEM or base64
-/// PEM, or the URI of a Juju secret holding it: [`operator_key`]; a fresh key when absent),
-/// and a CSR for the same names signed by it replaces the old one. The keystore changes when
-/// the provider answers, in the reconcile that follows, like any renewal (ZooKeeper reloads
-/// it live). A key that cannot be used changes nothing.
-pub fn set_private_key<C: Charm<Config = Config>>(
-    ctx: &mut Context<'_, C>,
-    internal_key: Option<&Sensitive>,
-) -> Result<ActionResults, ActionError> {
-    let key = match internal_key {
-        Some(text) => operator_key(ctx, "internal-key", text.expose())?,
-        None => PrivateKey::generate(KeyAlgorithm::default()).map_err(|e| Error::msg(e.to_string()))?,
-    };
+/// The certificate request `set-tls-private-key` signs with the operator's key
+/// ([`charm_interfaces::tls::set_private_key_action`]). The keystore changes when the
+/// provider answers, like any renewal (ZooKeeper reloads it live).
+pub fn key_request<C: Charm<Config = Config>>(ctx: &mut Context<'_, C>) -> Result<CertRequest, ActionError> {
     let config = ctx.config()?;
     let peers = ctx
         .relation(PEER)?
@@ -94,28 +82,13 @@ pub fn set_private_key<C: Charm<Config = Config>>(
         .get(INGRESS_ADDRESS)
         .cloned()
         .unwrap_or_default();
-    let request = cert_request(
+    Ok(cert_request(
         ctx.app().as_str(),
         ctx.unit().number(),
         ctx.model_name(),
         &ingress,
         config.certificate_include_ip_sans,
-    );
-    let replaced = TlsRequirer::new(CERTIFICATES, request)
-        .replace_private_key(ctx, None, &key)
-        .map_err(|e| ActionError::Error(Error::msg(e.to_string())))?;
-    match replaced {
-        KeyReplacement::Requested => {
-            ctx.action_log("Private key replaced; a certificate for it was requested from the TLS provider.")?
-        }
-        KeyReplacement::Unchanged => ctx.action_log("This key is already the unit's private key; nothing changed.")?,
-        KeyReplacement::NotRelated | KeyReplacement::NotLeader => {
-            return Err(ActionError::failed(
-                "set-tls-private-key needs the certificates relation: relate to a TLS provider first",
-            ))
-        }
-    }
-    Ok(ActionResults::new())
+    ))
 }
 
 /// The unit's TLS work for this run.

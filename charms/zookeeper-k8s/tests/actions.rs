@@ -6,9 +6,8 @@
 
 mod support;
 
-use charm_testing::pebble::ServiceEvent;
 use charm_testing::{assert_action_results, TestEvent};
-use support::sim::Sim;
+use support::sim::{restarts, Sim};
 
 fn secret(sim: &Sim) -> std::collections::BTreeMap<String, String> {
     sim.app_secrets
@@ -17,15 +16,6 @@ fn secret(sim: &Sim) -> std::collections::BTreeMap<String, String> {
         .expect("credentials secret")
         .newest_content()
         .clone()
-}
-
-fn restarts(sim: &Sim, n: u32) -> usize {
-    sim.units[&n]
-        .container
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
-        .count()
 }
 
 #[test]

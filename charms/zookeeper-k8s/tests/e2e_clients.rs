@@ -23,7 +23,7 @@ mod e2e_support;
 use std::time::Duration;
 
 use e2e_support::clients::{credentials, tls_handshake, Credentials};
-use e2e_support::model::{Model, Unit};
+use e2e_support::model::{addresses, Model};
 use e2e_support::monitor::Monitor;
 use e2e_support::writer::{self, Counts, Target, Writer};
 use e2e_support::{artifacts, eventually, zk, Steps, APP};
@@ -32,10 +32,6 @@ use zk_admin::{Acl, Admin, Auth, ConnectOptions, CreateMode, Perms};
 const CLIENT: &str = "data-integrator";
 const OTHER: &str = "other-client";
 const TLS_APP: &str = "self-signed-certificates";
-
-fn addresses(units: &[Unit]) -> Vec<String> {
-    units.iter().map(|u| u.address.clone()).collect()
-}
 
 fn wait_credentials(model: &Model, unit: &str, what: &str, ok: impl Fn(&Credentials) -> bool) -> Credentials {
     eventually(240, what, || {
@@ -137,20 +133,8 @@ fn clients_get_a_private_chroot_then_tls_then_rotated_passwords() {
     let provider = artifacts::pack_stand_in(TLS_APP, model.path());
     steps.done("build, pack and model up");
 
-    let (charm, integrator, provider) = (
-        charm.to_str().unwrap(),
-        integrator.to_str().unwrap(),
-        provider.to_str().unwrap(),
-    );
-    model.ok(&[
-        "deploy",
-        charm,
-        APP,
-        "-n",
-        "3",
-        "--resource",
-        "zookeeper-image=charmed-zookeeper",
-    ]);
+    let (integrator, provider) = (integrator.to_str().unwrap(), provider.to_str().unwrap());
+    model.deploy_zookeeper(&charm, 3);
     model.ok(&["deploy", integrator, CLIENT, "--config", "database-name=/myapp"]);
     model.ok(&["deploy", integrator, OTHER, "--config", "database-name=/otherapp"]);
     model.ok(&["deploy", provider, TLS_APP]);

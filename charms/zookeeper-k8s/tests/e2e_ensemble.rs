@@ -13,31 +13,14 @@ mod e2e_support;
 
 use std::time::{Duration, Instant};
 
-use e2e_support::model::{unit_number, Model, Unit};
+use e2e_support::model::{addresses, unit_number, Model, Unit};
 use e2e_support::monitor::Monitor;
-use e2e_support::{artifacts, eventually, process, zk, Steps, APP};
+use e2e_support::{artifacts, eventually, process, wait_quorum, zk, Steps, APP};
 use zk_admin::{Acl, CreateMode, Perms};
 
 /// The longest a membership change may leave the ensemble without a leader: an election
 /// takes a few hundred ms to a few seconds; losing the quorum takes far longer.
 const BRIEF_ELECTION: Duration = Duration::from_secs(5);
-
-fn addresses(units: &[Unit]) -> Vec<String> {
-    units.iter().map(|u| u.address.clone()).collect()
-}
-
-/// Every server serves, one leads, the others follow.
-fn wait_quorum(units: &[Unit]) {
-    let addresses = addresses(units);
-    eventually(90, "one leader and the rest followers", || {
-        let roles = zk::roles(&addresses);
-        if zk::one_leader_rest_followers(&roles) {
-            Ok(())
-        } else {
-            Err(format!("{addresses:?} → {roles:?}"))
-        }
-    });
-}
 
 /// The ensemble's configuration lists exactly `ids` as voting members and nothing else.
 fn wait_members(units: &[Unit], password: &str, ids: &[u32]) {
@@ -62,15 +45,7 @@ fn an_ensemble_forms_scales_and_survives_a_killed_server() {
     steps.done("build, pack and model up");
 
     // 1. Three units, active, one quorum.
-    model.ok(&[
-        "deploy",
-        charm.to_str().unwrap(),
-        APP,
-        "-n",
-        "3",
-        "--resource",
-        "zookeeper-image=charmed-zookeeper",
-    ]);
+    model.deploy_zookeeper(&charm, 3);
     let units = model.wait_active(APP, 3, 180);
     wait_quorum(&units);
     let password = model.super_password(&units[0].name);

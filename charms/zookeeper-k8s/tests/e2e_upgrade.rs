@@ -20,19 +20,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e_support::model::{unit_number, Model, Unit};
+use e2e_support::model::{addresses, unit_number, Model, Unit};
 use e2e_support::monitor::Monitor;
 use e2e_support::writer::{self, Target, Writer};
-use e2e_support::{artifacts, eventually, process, zk, Steps, APP};
+use e2e_support::{artifacts, eventually, process, wait_quorum, zk, Steps, APP};
 use serde_json::Value;
 use zk_admin::{Acl, CreateMode, Perms};
 
 /// An election after a server restart takes a few hundred ms to a few seconds.
 const BRIEF_ELECTION: Duration = Duration::from_secs(10);
-
-fn addresses(units: &[Unit]) -> Vec<String> {
-    units.iter().map(|u| u.address.clone()).collect()
-}
 
 /// Per unit, each distinct server PID seen and when it was first and last seen.
 type PidLog = BTreeMap<String, Vec<(u32, Instant, Instant)>>;
@@ -102,23 +98,10 @@ fn an_in_place_upgrade_restarts_one_server_at_a_time_without_losing_writes() {
     let repacked = artifacts::pack_zookeeper(&repacked_dir);
     steps.done("build, pack twice and model up");
 
-    model.ok(&[
-        "deploy",
-        charm.to_str().unwrap(),
-        APP,
-        "-n",
-        "3",
-        "--resource",
-        "zookeeper-image=charmed-zookeeper",
-    ]);
+    model.deploy_zookeeper(&charm, 3);
     let units = model.wait_active(APP, 3, 180);
     let leader = model.leader(APP).name;
-    eventually(90, "one leader and the rest followers", || {
-        let roles = zk::roles(&addresses(&units));
-        zk::one_leader_rest_followers(&roles)
-            .then_some(())
-            .ok_or(format!("{roles:?}"))
-    });
+    wait_quorum(&units);
     let (app, states) = upgrade_relation(&model, &leader);
     assert!(states.values().all(|s| s == "idle"), "{states:?}");
     assert!(

@@ -7,19 +7,9 @@
 mod support;
 
 use charm_sdk::Status;
-use charm_testing::pebble::ServiceEvent;
 use charm_testing::TestEvent;
 use support::fake_zk::{with_zk, FakeServer};
-use support::sim::{zk_address, Sim};
-
-fn restarts(sim: &Sim, n: u32) -> usize {
-    sim.units[&n]
-        .container
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
-        .count()
-}
+use support::sim::{restarts, zk_address, Sim};
 
 fn lock(sim: &Sim) -> Option<String> {
     sim.app_bag.get("restart-lock").cloned()

@@ -9,45 +9,17 @@ mod support;
 
 use std::time::Duration;
 
-use charm_interfaces::tls::testing::{answer_requests, provider_relation, revoke_all};
+use charm_interfaces::tls::testing::{provider_relation, revoke_all};
 use charm_interfaces::tls::wire::RequirerData;
 use charm_interfaces::tls::CertificateAuthority;
 use charm_sdk::Status;
-use charm_testing::pebble::ServiceEvent;
-use charm_testing::{juju_unit_bag, Relation, TestEvent};
-use support::sim::Sim;
+use charm_testing::{Relation, TestEvent};
+use support::sim::{all_restarts, Sim};
+use support::tls::{answer_csrs, relate_certificates, with_tls, CERTS};
 use zookeeper_k8s::tls::fingerprint;
-
-const CERTS: u32 = 20;
 
 fn ca(name: &str) -> CertificateAuthority {
     CertificateAuthority::new_root(name, Duration::from_secs(30 * 86_400)).expect("CA")
-}
-
-/// The provider answers every unit's CSR (it sees them all in its relation).
-fn answer_all(sim: &mut Sim, ca: &CertificateAuthority, units: &[u32]) {
-    let mut all = RequirerData::default();
-    for n in units {
-        if let Some(bag) = sim.units[n].relation_bags.get(&CERTS) {
-            let data = RequirerData::from_bag(bag, "unit bag").expect("CSRs");
-            all.certificate_signing_requests
-                .extend(data.certificate_signing_requests);
-        }
-    }
-    let shared = sim
-        .relations
-        .iter()
-        .find(|r| r.id.0 == CERTS)
-        .expect("certificates relation")
-        .clone();
-    let mut synthetic = shared.clone();
-    synthetic.local_unit_data = juju_unit_bag("10.9.9.9");
-    synthetic.local_unit_data.extend(all.to_bag().expect("bag"));
-    synthetic.local_app_data = Default::default();
-    let answered = answer_requests(&synthetic, ca, Duration::from_secs(7 * 86_400)).expect("answered");
-    if let Some(r) = sim.relations.iter_mut().find(|r| r.id.0 == CERTS) {
-        r.remote_app_data = answered.remote_app_data;
-    }
 }
 
 fn phase(sim: &Sim) -> (String, String, String) {
@@ -69,19 +41,6 @@ fn quorum_mode(sim: &Sim, n: u32) -> (bool, bool) {
     )
 }
 
-fn restarts(sim: &Sim) -> usize {
-    sim.units
-        .values()
-        .map(|u| {
-            u.container
-                .service_log
-                .iter()
-                .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
-                .count()
-        })
-        .sum()
-}
-
 /// Runs every unit until the world settles, checking after every hook that every pair of
 /// running servers speaks a common quorum protocol and that at most one server restarted.
 fn drive(sim: &mut Sim, phases: &mut Vec<(String, String, String)>) {
@@ -95,10 +54,10 @@ fn drive(sim: &mut Sim, phases: &mut Vec<(String, String, String)>) {
         };
         let before = snapshot(sim);
         for n in [0, 1, 2] {
-            let restarted = restarts(sim);
+            let restarted = all_restarts(sim);
             sim.run(n, TestEvent::update_status());
             assert!(
-                restarts(sim) <= restarted + 1,
+                all_restarts(sim) <= restarted + 1,
                 "more than one server restarted in a hook"
             );
             for a in 0..3 {
@@ -128,15 +87,6 @@ fn drive(sim: &mut Sim, phases: &mut Vec<(String, String, String)>) {
     panic!("did not settle: {:?}", sim.app_bag);
 }
 
-fn with_tls(sim: &mut Sim, ca: &CertificateAuthority) {
-    sim.relate(provider_relation("certificates").id(CERTS));
-    for n in 0..3 {
-        let rel = sim.relation_view(n, CERTS);
-        sim.run(n, TestEvent::relation_created(&rel));
-    }
-    answer_all(sim, ca, &[0, 1, 2]);
-}
-
 fn p(tls: &str, switching: &str, quorum: &str) -> (String, String, String) {
     (tls.to_owned(), switching.to_owned(), quorum.to_owned())
 }
@@ -156,7 +106,7 @@ fn plain_to_tls_and_back_in_three_rolling_steps_each() {
         !sim.app_bag.contains_key("tls"),
         "no switch before the certificates arrive"
     );
-    answer_all(&mut sim, &ca, &[0, 1, 2]);
+    answer_csrs(&mut sim, &ca, &[0, 1, 2]);
 
     let mut phases = vec![phase(&sim)];
     drive(&mut sim, &mut phases);
@@ -219,12 +169,8 @@ fn plain_to_tls_and_back_in_three_rolling_steps_each() {
 fn the_switch_waits_for_every_units_certificate() {
     let mut sim = Sim::new(3, 0);
     sim.settle(8);
-    sim.relate(provider_relation("certificates").id(CERTS));
-    for n in 0..3 {
-        let rel = sim.relation_view(n, CERTS);
-        sim.run(n, TestEvent::relation_created(&rel));
-    }
-    answer_all(&mut sim, &ca("partial"), &[0, 1]);
+    relate_certificates(&mut sim, 3);
+    answer_csrs(&mut sim, &ca("partial"), &[0, 1]);
     for _ in 0..3 {
         for n in 0..3 {
             sim.run(n, TestEvent::update_status());
@@ -279,13 +225,13 @@ fn clients_get_the_tls_port_and_the_ca_once_the_switch_is_over() {
 }
 
 #[test]
-fn a_new_ca_is_trusted_everywhere_before_anyone_presents_it_and_nothing_restarts() {
+fn a_new_ca_is_trusted_everywhere_before_anyone_presents_it_and_nothing_all_restarts() {
     let mut sim = Sim::new(3, 0);
     sim.settle(8);
     let old = ca("old-ca");
     with_tls(&mut sim, &old);
     drive(&mut sim, &mut Vec::new());
-    let restarted = restarts(&sim);
+    let restarted = all_restarts(&sim);
     let new = ca("new-ca");
     let new_fp = fingerprint(new.certificate());
 
@@ -294,7 +240,7 @@ fn a_new_ca_is_trusted_everywhere_before_anyone_presents_it_and_nothing_restarts
     if let Some(r) = sim.relations.iter_mut().find(|r| r.id.0 == CERTS) {
         r.remote_app_data = revoked.remote_app_data;
     }
-    answer_all(&mut sim, &new, &[0, 1, 2]);
+    answer_csrs(&mut sim, &new, &[0, 1, 2]);
     let mut waited = false;
     for _ in 0..6 {
         for n in 0..3 {
@@ -318,7 +264,7 @@ fn a_new_ca_is_trusted_everywhere_before_anyone_presents_it_and_nothing_restarts
         assert_eq!(unit.bag["tls-presented"], new_fp);
         assert_eq!(unit.bag["tls-trusted"], new_fp, "the old CA left the truststores");
     }
-    assert_eq!(restarts(&sim), restarted, "a CA change needs no restart");
+    assert_eq!(all_restarts(&sim), restarted, "a CA change needs no restart");
 }
 
 #[test]
@@ -328,7 +274,7 @@ fn renewal_rewrites_the_keystore_without_a_restart() {
     let ca = ca("renew-ca");
     with_tls(&mut sim, &ca);
     drive(&mut sim, &mut Vec::new());
-    let restarted = restarts(&sim);
+    let restarted = all_restarts(&sim);
     let keystore = sim.units[&1].container.files["/etc/zookeeper/keystore.p12"]
         .content
         .clone();
@@ -338,14 +284,14 @@ fn renewal_rewrites_the_keystore_without_a_restart() {
     if let Some(r) = sim.relations.iter_mut().find(|r| r.id.0 == CERTS) {
         r.remote_app_data = revoked.remote_app_data;
     }
-    answer_all(&mut sim, &ca, &[0, 1, 2]);
+    answer_csrs(&mut sim, &ca, &[0, 1, 2]);
     sim.run(1, TestEvent::update_status());
     assert_ne!(
         sim.units[&1].container.files["/etc/zookeeper/keystore.p12"].content,
         keystore
     );
     sim.settle(4);
-    assert_eq!(restarts(&sim), restarted);
+    assert_eq!(all_restarts(&sim), restarted);
 }
 
 #[test]
@@ -390,7 +336,7 @@ fn a_unit_added_to_a_tls_ensemble_waits_for_its_certificate_then_joins() {
     let out = sim.run(3, TestEvent::install());
     assert_eq!(out.unit_status(), &Status::waiting("waiting for a TLS certificate"));
     assert!(!sim.running(3), "a plain server cannot join an encrypted quorum");
-    answer_all(&mut sim, &ca, &[0, 1, 2, 3]);
+    answer_csrs(&mut sim, &ca, &[0, 1, 2, 3]);
     sim.run(3, TestEvent::update_status());
     assert!(sim.running(3));
     let zoo = sim.file(3, "/etc/zookeeper/zoo.cfg").expect("zoo.cfg");

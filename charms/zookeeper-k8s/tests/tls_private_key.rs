@@ -13,58 +13,24 @@ mod support;
 use std::time::Duration;
 
 use charm_interfaces::tls::labels::LIBID;
-use charm_interfaces::tls::testing::{
-    answer_requests, assert_no_private_key, base64_line, openssl_pem, provider_relation, visible_texts,
-};
+use charm_interfaces::tls::testing::{assert_no_private_key, base64_line, openssl_pem, visible_texts};
 use charm_interfaces::tls::wire::RequirerData;
 use charm_interfaces::tls::{CertificateAuthority, CertificateInfo, CsrInfo, PrivateKey};
-use charm_testing::pebble::ServiceEvent;
-use charm_testing::{juju_unit_bag, Context, RunOutput, Secret, TestEvent};
-use support::sim::{Sim, Zk};
+use charm_testing::{Context, RunOutput, Secret, TestEvent};
+use support::sim::{all_restarts, Sim, Zk};
+use support::tls::{answer_every_csr, with_tls, CERTS};
 
-const CERTS: u32 = 20;
 const KEYSTORE: &str = "/etc/zookeeper/keystore.p12";
 
 fn key_label(n: u32) -> String {
     format!("{LIBID}-private-key-{n}-certificates")
 }
 
-/// The provider answers every unit's CSR and withdraws certificates nobody asks for.
-fn answer_all(sim: &mut Sim, ca: &CertificateAuthority) {
-    let mut all = RequirerData::default();
-    for unit in sim.units.values() {
-        if let Some(bag) = unit.relation_bags.get(&CERTS) {
-            let data = RequirerData::from_bag(bag, "unit bag").expect("CSRs");
-            all.certificate_signing_requests
-                .extend(data.certificate_signing_requests);
-        }
-    }
-    let shared = sim
-        .relations
-        .iter()
-        .find(|r| r.id.0 == CERTS)
-        .expect("certificates")
-        .clone();
-    let mut synthetic = shared;
-    synthetic.local_unit_data = juju_unit_bag("10.9.9.9");
-    synthetic.local_unit_data.extend(all.to_bag().expect("bag"));
-    synthetic.local_app_data = Default::default();
-    let answered = answer_requests(&synthetic, ca, Duration::from_secs(7 * 86_400)).expect("answered");
-    if let Some(r) = sim.relations.iter_mut().find(|r| r.id.0 == CERTS) {
-        r.remote_app_data = answered.remote_app_data;
-    }
-}
-
 /// Three servers on TLS with certificates from `ca`.
 fn tls_ensemble(ca: &CertificateAuthority) -> Sim {
     let mut sim = Sim::new(3, 0);
     sim.settle(8);
-    sim.relate(provider_relation("certificates").id(CERTS));
-    for n in 0..3 {
-        let rel = sim.relation_view(n, CERTS);
-        sim.run(n, TestEvent::relation_created(&rel));
-    }
-    answer_all(&mut sim, ca);
+    with_tls(&mut sim, ca);
     sim.settle(40);
     assert!(sim.units[&1].container.files.contains_key(KEYSTORE), "TLS is on");
     sim
@@ -89,14 +55,6 @@ fn stored_key(sim: &Sim, n: u32) -> PrivateKey {
         .find(|s| s.label.as_deref() == Some(key_label(n).as_str()))
         .expect("the key secret");
     PrivateKey::from_pem(&secret.newest_content()["private-key"]).expect("a key")
-}
-
-fn stops(sim: &Sim) -> usize {
-    sim.units
-        .values()
-        .flat_map(|u| u.container.service_log.iter())
-        .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
-        .count()
 }
 
 /// An RSA key as an operator makes one (`openssl genrsa -traditional 2048`, PKCS#1).
@@ -127,7 +85,7 @@ fn an_operators_rsa_key_gets_a_new_certificate_into_the_keystore_without_a_resta
     assert_eq!(old_csrs.len(), 1);
     let old = CsrInfo::parse(&old_csrs[0]).expect("csr");
     let keystore_before = sim.units[&1].container.files[KEYSTORE].content.clone();
-    let stopped = stops(&sim);
+    let stopped = all_restarts(&sim);
 
     let pem = operator_key();
     let wanted = PrivateKey::from_operator_input(&pem).expect("a usable key");
@@ -169,7 +127,7 @@ fn an_operators_rsa_key_gets_a_new_certificate_into_the_keystore_without_a_resta
     assert_eq!(sim.units[&1].container.files[KEYSTORE].content, keystore_before);
 
     // The provider answers: the keystore is rebuilt with the new key and certificate.
-    answer_all(&mut sim, &ca);
+    answer_every_csr(&mut sim, &ca);
     sim.settle(10);
     let keystore_after = sim.units[&1].container.files[KEYSTORE].clone();
     assert_ne!(keystore_after.content, keystore_before);
@@ -194,7 +152,7 @@ fn an_operators_rsa_key_gets_a_new_certificate_into_the_keystore_without_a_resta
         1,
         "the old certificate's secret is gone"
     );
-    assert_eq!(stops(&sim), stopped, "ZooKeeper reloads its stores: no restart");
+    assert_eq!(all_restarts(&sim), stopped, "ZooKeeper reloads its stores: no restart");
 
     // Java reads the keystore with the operator's key.
     keytool_check(&sim, &keystore_after.content, "2048-bit RSA key");

@@ -12,10 +12,9 @@ mod support;
 use charm_interfaces::upgrade::decide::{NOTHING_TO_RESUME, NOT_LEADER, PRE_CHECK_FAILED, RESUME_ONCE};
 use charm_kube::testing::FakeKube;
 use charm_sdk::prelude::*;
-use charm_testing::pebble::ServiceEvent;
 use charm_testing::TestEvent;
 use support::fake_zk::{with_zk, FakeServer};
-use support::sim::{zk_address, Sim, APP};
+use support::sim::{restarts, zk_address, Sim, APP};
 
 /// The model's name in the simulated units (charm-testing's default).
 const NS: &str = "test-model";
@@ -23,15 +22,6 @@ const NS: &str = "test-model";
 const STATEFULSET_PATH: &str = "/apis/apps/v1/namespaces/test-model/statefulsets/zookeeper-k8s";
 const TRUST_HINT: &str =
     "Kubernetes StatefulSet patch failed: `juju trust` needed; run `juju trust zookeeper-k8s --scope=cluster`";
-
-fn restarts(sim: &Sim, n: u32) -> usize {
-    sim.units[&n]
-        .container
-        .service_log
-        .iter()
-        .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
-        .count()
-}
 
 fn state_of(sim: &Sim, n: u32) -> String {
     sim.units[&n].upgrade_bag.get("state").cloned().unwrap_or_default()

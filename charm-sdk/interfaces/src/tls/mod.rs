@@ -49,7 +49,7 @@ pub use ca::CertificateAuthority;
 pub use certificate::{CertificateInfo, ProviderCertificate};
 pub use key::{KeyAlgorithm, PrivateKey, OPERATOR_KEY_SECRET_FIELD};
 pub use labels::Mode;
-pub use operator_key::operator_key;
+pub use operator_key::{operator_key, set_private_key_action};
 pub use provider::{CertificateRequest, Issuance, IssuedCertificate, ProviderReport, Requester, TlsProvider};
 pub use request::{CertRequest, CsrInfo};
 pub use requirer::{AssignedCertificate, KeyReplacement, TlsRequirer};

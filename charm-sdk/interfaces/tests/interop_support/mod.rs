@@ -11,8 +11,8 @@
 #![allow(dead_code, unused_macros, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 use charm_sdk::Charm;
 use charm_testing::{Context, Relation, RunOutput, Secret, State, TestEvent, JUJU_UNIT_KEYS};
@@ -226,4 +226,63 @@ pub(crate) fn read_back<C: Charm>(
     Context::<C>::new()
         .run(TestEvent::relation_changed(&relation), state)
         .unwrap()
+}
+
+/// Runs `command` with `input` on stdin; its stdout. Fails, with the command's stderr, when it
+/// cannot start or exits unsuccessfully.
+#[track_caller]
+pub(crate) fn stdout_with_input(command: &mut Command, input: &[u8]) -> Vec<u8> {
+    let name = command.get_program().to_string_lossy().into_owned();
+    let args: Vec<_> = command.get_args().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run `{name}` ({e}): run scripts/install-deps.sh"));
+    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{name} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// `python3 -c script` with `input` on stdin; its stdout. Fails without python3 and
+/// `cryptography`: scripts/install-deps.sh installs them wherever tests run.
+#[track_caller]
+pub(crate) fn python_cryptography(script: &str, input: &str) -> String {
+    let ok = Command::new("python3")
+        .args(["-c", "import cryptography"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "python3 with `cryptography` is missing: run scripts/install-deps.sh (pip install cryptography)"
+    );
+    let out = stdout_with_input(Command::new("python3").args(["-c", script]), input.as_bytes());
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `keytool -list -v` of a PKCS#12 file. Fails without `keytool`: scripts/install-deps.sh
+/// installs a JRE wherever tests run.
+#[track_caller]
+pub(crate) fn keytool_list(path: &Path, password: &str) -> String {
+    let out = Command::new("keytool")
+        .args(["-list", "-v", "-storetype", "PKCS12", "-keystore"])
+        .arg(path)
+        .args(["-storepass", password])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run `keytool` ({e}): run scripts/install-deps.sh (apt-get install -y default-jre-headless)")
+        });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "keytool failed:\n{text}");
+    text
 }

@@ -7,13 +7,16 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use charm_interfaces::dataplatform::testing as dp;
-use charm_testing::pebble::ContainerState;
+use charm_sdk::pebble::ExecOutput;
+use charm_testing::pebble::{ContainerState, ServiceEvent};
 use charm_testing::{Container, Context, PeerRelation, Relation, RunOutput, Secret, State, Storage, TestEvent};
 use kafka_k8s::acl::AclBinding;
 use kafka_k8s::error::Error;
 use kafka_k8s::store::{MetadataStore, StoreConnector, ZkTarget};
 use kafka_k8s::workload::Secret as Password;
 use kafka_k8s::KafkaCharm;
+
+pub mod kube;
 
 /// One recorded store call (no passwords, only their length).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -258,4 +261,38 @@ pub fn observable(out: &RunOutput) -> String {
         "{:?}{:?}{:?}{:?}{:?}{relations:?}",
         out.logs, out.unit_status_history, out.app_status_history, out.state.unit_status, out.state.app_status
     )
+}
+
+/// How many times Pebble `service` was started in the kafka container, over the run history.
+pub fn service_starts(out: &RunOutput, service: &str) -> usize {
+    out.state
+        .get_container("kafka")
+        .unwrap()
+        .state
+        .service_log
+        .iter()
+        .filter(|e| matches!(e, ServiceEvent::Started(s) if s == service))
+        .count()
+}
+
+/// How many times the broker (the `kafka` service) was started, over the run history.
+pub fn starts(out: &RunOutput) -> usize {
+    service_starts(out, "kafka")
+}
+
+/// `state` with `relation` in place of the relation of the same id (a provider's answer).
+pub fn replace_relation(mut state: State, relation: Relation) -> State {
+    state.relations.retain(|r| r.id != relation.id);
+    state.relation(relation)
+}
+
+/// `state` whose containers answer `kafka-configs.sh`, so a store reload succeeds.
+pub fn allow_reload(mut state: State) -> State {
+    for container in &mut state.containers {
+        container.state = container
+            .state
+            .clone()
+            .on_exec(["/opt/kafka/bin/kafka-configs.sh"], ExecOutput::ok(""));
+    }
+    state
 }

@@ -88,3 +88,16 @@ pub fn eventually<T>(seconds: u64, what: &str, mut check: impl FnMut() -> Result
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Waits until every server of `units` serves, one leads and the others follow.
+pub fn wait_quorum(units: &[model::Unit]) {
+    let addresses = model::addresses(units);
+    eventually(90, "one leader and the rest followers", || {
+        let roles = zk::roles(&addresses);
+        if zk::one_leader_rest_followers(&roles) {
+            Ok(())
+        } else {
+            Err(format!("{addresses:?} → {roles:?}"))
+        }
+    });
+}

@@ -142,6 +142,20 @@ impl Model {
         units_of(&self.status(), app)
     }
 
+    /// Deploys the packed charm `charm` as [`APP`](super::APP) with `units` units and the
+    /// workload image resource.
+    pub fn deploy_zookeeper(&self, charm: &Path, units: usize) {
+        self.ok(&[
+            "deploy",
+            charm.to_str().unwrap(),
+            super::APP,
+            "-n",
+            &units.to_string(),
+            "--resource",
+            "zookeeper-image=charmed-zookeeper",
+        ]);
+    }
+
     /// Waits until `app` has exactly `count` units, all active and idle, and no hook is in
     /// error anywhere; returns them.
     pub fn wait_active(&self, app: &str, count: usize, seconds: u64) -> Vec<Unit> {
@@ -281,4 +295,9 @@ fn first_error(status: &Value) -> Option<String> {
             .map(|u| format!("{app}: {} is in error: {}", u.name, u.message))
             .filter(|_| a.is_object())
     })
+}
+
+/// The units' addresses, in the order given.
+pub fn addresses(units: &[Unit]) -> Vec<String> {
+    units.iter().map(|u| u.address.clone()).collect()
 }

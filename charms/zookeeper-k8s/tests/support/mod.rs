@@ -4,3 +4,4 @@
 pub mod fake_zk;
 pub mod golden;
 pub mod sim;
+pub mod tls;

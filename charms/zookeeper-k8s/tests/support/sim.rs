@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use charm_sdk::pebble::ServiceStatus;
-use charm_testing::pebble::ContainerState;
+use charm_testing::pebble::{ContainerState, ServiceEvent};
 use charm_testing::{
     juju_unit_bag, Container, Context, PeerRelation, Relation, RunOutput, Secret, SecretOwnership, State, TestEvent,
 };
@@ -35,6 +35,21 @@ pub fn addr(n: u32) -> String {
 /// `<app>-<n>.<app>-endpoints:2181`.
 pub fn zk_address(n: u32) -> String {
     format!("{APP}-{n}.{APP}-endpoints:2181")
+}
+
+/// How many times unit `n`'s server was stopped (a restart stops it first).
+pub fn restarts(sim: &Sim, n: u32) -> usize {
+    sim.units[&n]
+        .container
+        .service_log
+        .iter()
+        .filter(|e| matches!(e, ServiceEvent::Stopped(_)))
+        .count()
+}
+
+/// [`restarts`] summed over every unit.
+pub fn all_restarts(sim: &Sim) -> usize {
+    sim.units.keys().map(|n| restarts(sim, *n)).sum()
 }
 
 /// One unit's own parts.
