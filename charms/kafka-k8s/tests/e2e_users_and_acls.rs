@@ -331,7 +331,7 @@ fn kraft_client_waits(model: &Model) {
 fn users_and_acls_live_in_real_zookeeper_while_the_broker_cannot_run() {
     e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_users_and_acls");
-    let model = Model::up("acls", "30s");
+    let model = e2e_support::model::up("acls", "30s");
     deploy(&model);
     steps.done("build, pack, model up, deploy, ensemble formed, relate");
     let sessions = honest_status_and_internal_users(&model);

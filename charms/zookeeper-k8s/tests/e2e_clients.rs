@@ -23,7 +23,7 @@ mod e2e_support;
 use std::time::Duration;
 
 use e2e_support::clients::{credentials, tls_handshake, Credentials};
-use e2e_support::model::{addresses, Model};
+use e2e_support::model::{addresses, Model, ZookeeperModel};
 use e2e_support::monitor::Monitor;
 use e2e_support::writer::{self, Counts, Target, Writer};
 use e2e_support::{artifacts, eventually, zk, Steps, APP};
@@ -127,7 +127,7 @@ fn check_access(hosts: &[String], mine: &Credentials, other: &Credentials, super
 fn clients_get_a_private_chroot_then_tls_then_rotated_passwords() {
     e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_clients");
-    let model = Model::up("clients", "10s");
+    let model = e2e_support::model::up("clients", "10s");
     let charm = artifacts::pack_zookeeper(model.path());
     let integrator = artifacts::pack_stand_in(CLIENT, model.path());
     let provider = artifacts::pack_stand_in(TLS_APP, model.path());

@@ -13,7 +13,7 @@ mod e2e_support;
 
 use std::time::{Duration, Instant};
 
-use e2e_support::model::{addresses, unit_number, Model, Unit};
+use e2e_support::model::{addresses, unit_number, Unit, ZookeeperModel};
 use e2e_support::monitor::Monitor;
 use e2e_support::{artifacts, eventually, process, wait_quorum, zk, Steps, APP};
 use zk_admin::{Acl, CreateMode, Perms};
@@ -40,7 +40,7 @@ fn wait_members(units: &[Unit], password: &str, ids: &[u32]) {
 fn an_ensemble_forms_scales_and_survives_a_killed_server() {
     e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_ensemble");
-    let model = Model::up("ensemble", "10s");
+    let model = e2e_support::model::up("ensemble", "10s");
     let charm = artifacts::pack_zookeeper(model.path());
     steps.done("build, pack and model up");
 

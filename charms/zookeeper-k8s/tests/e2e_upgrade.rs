@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use e2e_support::model::{addresses, unit_number, Model, Unit};
+use e2e_support::model::{addresses, unit_number, Model, Unit, ZookeeperModel};
 use e2e_support::monitor::Monitor;
 use e2e_support::writer::{self, Target, Writer};
 use e2e_support::{artifacts, eventually, process, wait_quorum, zk, Steps, APP};
@@ -91,7 +91,7 @@ fn upgrade_relation(model: &Model, unit: &str) -> (BTreeMap<String, String>, BTr
 fn an_in_place_upgrade_restarts_one_server_at_a_time_without_losing_writes() {
     e2e_support::require_zookeeper();
     let mut steps = Steps::new("e2e_upgrade");
-    let model = Model::up("upgrade", "5s");
+    let model = e2e_support::model::up("upgrade", "5s");
     let charm = artifacts::pack_zookeeper(model.path());
     let repacked_dir = model.path().join("repacked");
     std::fs::create_dir_all(&repacked_dir).unwrap();
